@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: MIT
+# certbind: keep TLS certificate bindings in step with the host's addresses.
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DESTDIR    ?=
+VERSION    := 0.1.0
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := libnl-3.0 libnl-route-3.0 libnl-idiag-3.0 openssl libconfig libsystemd json-c
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter -fno-strict-aliasing
+CPPFLAGS += -I. -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED \
+            -DCERTBIND_VERSION='"$(VERSION)"' -MMD -MP
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+NETLINK_SRC := $(wildcard netlink/*.c)
+POLICY_SRC  := $(wildcard policy/*.c)
+MONITOR_LIB := $(filter-out monitor/certbindd.c monitor/certbindctl.c,$(wildcard monitor/*.c))
+LIB_SRC     := $(NETLINK_SRC) $(POLICY_SRC) $(MONITOR_LIB)
+LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/certbindd $(BUILD)/certbindctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcertbind.a: $(LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/certbindd: $(BUILD)/monitor/certbindd.o $(BUILD)/libcertbind.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/certbindctl: $(BUILD)/monitor/certbindctl.o $(BUILD)/libcertbind.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcertbind.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcertbind.a \
+		$(PKG_LIBS) $$(pkg-config --libs cmocka)
+
+tests: all $(UNIT_BIN)
+
+deps:
+	@./scripts/deps.sh
+
+# The test suite: unit tests, then namespace integration tests (real nginx, real rsyslogd).
+check: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)BUILD=$(BUILD) ./tests/run.sh
+
+# The same suite with AddressSanitizer and UBSan.
+asan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 tests
+	$(Q)BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) ./scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/certbind
+	install -m 0755 $(BUILD)/certbindd $(BUILD)/certbindctl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/certbindd.8 man/certbindctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/certbind.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/certbindd.service > $(DESTDIR)$(UNITDIR)/certbindd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/certbindd.service
+	install -m 0644 dist/certbind.conf.example $(DESTDIR)$(SYSCONFDIR)/certbind/certbind.conf.example
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all tests deps check asan demo install clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/* Certificate/key loading and checks (OpenSSL 3; no key material is ever logged). */
+#include "monitor/cert.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *ssl_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	return r ? r : "unknown error";
+}
+
+void cert_fingerprint_str(const unsigned char sha256[32], char *out, size_t len)
+{
+	char *hex = OPENSSL_buf2hexstr(sha256, 32);
+
+	snprintf(out, len, "SHA256:%s", hex ? hex : "?");
+	OPENSSL_free(hex);
+}
+
+int cert_digest(X509 *x, unsigned char sha256[32])
+{
+	unsigned int n = 0;
+
+	return X509_digest(x, EVP_sha256(), sha256, &n) == 1 && n == 32 ? 0 : -1;
+}
+
+static bool any_ip_san(X509 *x)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	bool found = false;
+
+	for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++)
+		if (sk_GENERAL_NAME_value(names, i)->type == GEN_IPADD)
+			found = true;
+	GENERAL_NAMES_free(names);
+	return found;
+}
+
+int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
+	      struct errlist *warns)
+{
+	BIO *b = NULL;
+	EVP_PKEY *key = NULL;
+	struct tm tm;
+	struct stat st;
+	int rc = -1;
+
+	memset(ci, 0, sizeof(*ci));
+	ERR_clear_error();
+	b = BIO_new_file(s->certificate, "r");
+	if (!b) {
+		errlist_add(errs, "site %s: certificate %s: %s", s->name, s->certificate,
+			    strerror(errno ? errno : EIO));
+		goto out;
+	}
+	ci->leaf = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	b = NULL;
+	if (!ci->leaf) {
+		errlist_add(errs, "site %s: certificate %s: not a PEM certificate (%s)", s->name,
+			    s->certificate, ssl_reason());
+		goto out;
+	}
+	if (cert_digest(ci->leaf, ci->sha256) < 0) {
+		errlist_add(errs, "site %s: certificate %s: cannot compute its digest", s->name,
+			    s->certificate);
+		goto out;
+	}
+	cert_fingerprint_str(ci->sha256, ci->fingerprint, sizeof(ci->fingerprint));
+	ci->has_ip_san = any_ip_san(ci->leaf);
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(ci->leaf), &tm) == 1)
+		ci->not_after = timegm(&tm);
+
+	if (stat(s->key, &st) == 0 && (st.st_mode & 077) && warns)
+		errlist_add(warns, "site %s: key %s is readable by group or others (mode %04o)",
+			    s->name, s->key, (unsigned)(st.st_mode & 07777));
+	ERR_clear_error();
+	b = BIO_new_file(s->key, "r");
+	if (!b) {
+		errlist_add(errs, "site %s: key %s: %s", s->name, s->key,
+			    strerror(errno ? errno : EIO));
+		goto out;
+	}
+	key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	if (!key) {
+		errlist_add(errs, "site %s: key %s: not a PEM private key (%s)", s->name, s->key,
+			    ssl_reason());
+		goto out;
+	}
+	if (X509_check_private_key(ci->leaf, key) != 1) {
+		errlist_add(errs, "site %s: key %s does not match certificate %s", s->name, s->key,
+			    s->certificate);
+		goto out;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(ci->leaf)) <= 0) {
+		errlist_add(errs, "site %s: certificate %s has expired", s->name, s->certificate);
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	BIO_free(b);
+	ERR_clear_error();
+	if (rc < 0)
+		cert_free(ci);
+	return rc;
+}
+
+void cert_free(struct certinfo *ci)
+{
+	X509_free(ci->leaf);
+	ci->leaf = NULL;
+}
+
+int cert_covers(const struct certinfo *ci, const struct ipaddr *a, const char *server_name)
+{
+	char ip[IPADDR_STRLEN];
+
+	if (!ci->leaf)
+		return 0;
+	if (ci->has_ip_san)
+		return X509_check_ip_asc(ci->leaf, ipaddr_str(a, ip, sizeof(ip)), 0) == 1;
+	if (server_name)
+		return X509_check_host(ci->leaf, server_name, 0, 0, NULL) == 1;
+	return 1;
+}
+
+long cert_days_left(const struct certinfo *ci, time_t now)
+{
+	double d = difftime(ci->not_after, now) / 86400.0;
+
+	return d < 0 ? (long)d - 1 : (long)d;
+}

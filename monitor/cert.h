@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* A site's certificate and key, checked with OpenSSL: readable, PEM, matching, in date. */
+#ifndef CERTBIND_CERT_H
+#define CERTBIND_CERT_H
+
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "netlink/ipaddr.h"
+#include "policy/policy.h"
+
+#define FINGERPRINT_LEN (7 + 32 * 3)   /* "SHA256:" + "AA:" x 32, minus one, plus NUL */
+
+struct certinfo {
+	X509 *leaf;                   /* owned */
+	unsigned char sha256[32];
+	char fingerprint[FINGERPRINT_LEN];
+	time_t not_after;
+	bool has_ip_san;
+};
+
+/*
+ * Loads and checks site s's certificate and key. Problems that make the site unusable
+ * (unreadable, not PEM, key mismatch, expired) are appended to errs as "site NAME: ..."
+ * and -1 is returned; warnings (key readable by others) go to warns. Returns 0 when usable.
+ */
+int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
+	      struct errlist *warns);
+void cert_free(struct certinfo *ci);
+
+/* "SHA256:AA:BB:..." of a DER certificate digest. */
+void cert_fingerprint_str(const unsigned char sha256[32], char *out, size_t len);
+int cert_digest(X509 *x, unsigned char sha256[32]);
+
+/*
+ * SPEC's SAN rule for address a: 1 covered (or nothing to check), 0 not covered.
+ * With IP SANs, a must be among them; with DNS names only, server_name must match.
+ */
+int cert_covers(const struct certinfo *ci, const struct ipaddr *a, const char *server_name);
+/* Whole days until expiry (negative once expired). */
+long cert_days_left(const struct certinfo *ci, time_t now);
+
+#endif

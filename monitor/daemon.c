@@ -1,0 +1,834 @@
+// SPDX-License-Identifier: MIT
+/* certbindd's event loop: netlink -> mark sites -> settle -> decide -> pipeline. */
+#include "monitor/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "monitor/log.h"
+#include "monitor/state.h"
+#include "monitor/tlsprobe.h"
+
+const char *site_state_name(enum site_state s)
+{
+	switch (s) {
+	case SS_BOUND: return "bound";
+	case SS_UNBOUND: return "unbound";
+	case SS_FAILED: return "failed";
+	case SS_WILDCARD: return "wildcard";
+	}
+	return "?";
+}
+
+void site_event(struct siteinfo *si, const char *event)
+{
+	snprintf(si->last_event, sizeof(si->last_event), "%s", event);
+	si->last_event_at = time(NULL);
+}
+
+void daemon_watch(struct daemon *d, struct watcher *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
+		log_warn("epoll_ctl add fd %d", w->fd);
+}
+
+void daemon_unwatch(struct daemon *d, struct watcher *w)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+/* --- the address index: sites by their current address ------------------------------ */
+
+static size_t index_slot(const struct daemon *d, const struct ipaddr *a)
+{
+	return ipaddr_hash(a) & (d->nindex - 1);
+}
+
+static void index_remove(struct daemon *d, struct siteinfo *si)
+{
+	struct siteinfo **pp;
+
+	if (!si->indexed)
+		return;
+	for (pp = &d->index[index_slot(d, &si->cur)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == si) {
+			*pp = si->hnext;
+			break;
+		}
+	si->indexed = false;
+}
+
+void site_index_update(struct daemon *d, struct siteinfo *si)
+{
+	struct siteinfo **head;
+
+	index_remove(d, si);
+	if (si->cfg->wildcard)
+		return;
+	head = &d->index[index_slot(d, &si->cur)];
+	si->hnext = *head;
+	*head = si;
+	si->indexed = true;
+}
+
+static int index_build(struct daemon *d)
+{
+	size_t n = 16;
+
+	while (n < d->nsites * 2)
+		n *= 2;
+	free(d->index);
+	d->index = calloc(n, sizeof(*d->index));
+	if (!d->index)
+		return -1;
+	d->nindex = n;
+	for (size_t i = 0; i < d->nsites; i++) {
+		d->sites[i].indexed = false;
+		site_index_update(d, &d->sites[i]);
+	}
+	return 0;
+}
+
+#define FOR_SITES_AT(d, a, si) \
+	for (struct siteinfo *si = (d)->index[index_slot((d), (a))]; si; si = si->hnext) \
+		if (ipaddr_eq(&si->cur, (a)))
+
+static bool endpoint_taken(void *arg, const struct site *self, const struct ipaddr *a,
+			   unsigned port)
+{
+	struct daemon *d = arg;
+
+	FOR_SITES_AT(d, a, si)
+		if (si->cfg != self && si->cfg->port == port)
+			return true;
+	return false;
+}
+
+static bool address_shared(void *arg, const struct site *self, const struct ipaddr *a)
+{
+	struct daemon *d = arg;
+
+	FOR_SITES_AT(d, a, si)
+		if (si->cfg != self)
+			return true;
+	return false;
+}
+
+void decide_ctx_init(struct daemon *d, struct siteinfo *si, struct decide_ctx *ctx)
+{
+	*ctx = (struct decide_ctx){
+		.tab = d->tab, .lost_ifindex = si->cur_ifindex, .endpoint_taken = endpoint_taken,
+		.address_shared = address_shared, .arg = d,
+	};
+}
+
+size_t daemon_candidates(struct daemon *d, struct siteinfo *si, struct ipaddr *out, size_t max)
+{
+	struct decide_ctx ctx;
+	struct decision dec;
+	struct site tmp = *si->cfg;
+	size_t n;
+
+	if (si->cfg->wildcard)
+		return 0;
+	/* Candidates as if the address were lost now, whatever the site's on_change. */
+	tmp.on_change = ONC_ALERT;
+	decide_ctx_init(d, si, &ctx);
+	decide(&tmp, &(struct ipaddr){ .family = si->cur.family }, &ctx, &dec);
+	n = dec.ncands < max ? dec.ncands : max;
+	memcpy(out, dec.cands, n * sizeof(*out));
+	return n;
+}
+
+/* --- state file ---------------------------------------------------------------------- */
+
+int daemon_write_state(struct daemon *d)
+{
+	struct binding *b;
+	int err;
+
+	if (d->dry_run)
+		return 0;
+	b = calloc(d->nsites + 1, sizeof(*b));
+	if (!b)
+		return -1;
+	for (size_t i = 0; i < d->nsites; i++) {
+		struct siteinfo *si = &d->sites[i];
+		snprintf(b[i].site, sizeof(b[i].site), "%s", si->cfg->name);
+		b[i].wildcard = si->cfg->wildcard;
+		b[i].addr = si->cur;
+		b[i].port = si->cfg->port;
+		snprintf(b[i].fingerprint, sizeof(b[i].fingerprint), "%s",
+			 si->cert_ok ? si->cert.fingerprint : "");
+		snprintf(b[i].state, sizeof(b[i].state), "%s", site_state_name(si->state));
+		b[i].since = si->since;
+		endpoint_str(si->cfg->wildcard ? NULL : &si->cfg->addr, si->cfg->port,
+			     b[i].configured, sizeof(b[i].configured));
+	}
+	err = state_write(d->pol->state_file, b, d->nsites);
+	free(b);
+	if (err < 0) {
+		errno = -err;
+		log_warn("cannot write state file %s", d->pol->state_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- decisions ----------------------------------------------------------------------- */
+
+static void log_loss(struct siteinfo *si, const struct decision *dec, int prio)
+{
+	char ep[ENDPOINT_STRLEN], list[512] = "";
+	struct ev e;
+
+	for (size_t i = 0; i < dec->ncands; i++) {
+		char a[IPADDR_STRLEN];
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
+			 ipaddr_str(&dec->cands[i], a, sizeof(a)));
+	}
+	ev_begin(&e, "address-lost");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "endpoint", endpoint_str(&si->cur, si->cfg->port, ep, sizeof(ep)));
+	ev_add(&e, "action", on_change_name(si->cfg->on_change));
+	ev_add(&e, "candidates", list);
+	ev_emit(&e, prio);
+	site_event(si, "address-lost");
+}
+
+static void decide_now(struct daemon *d, struct siteinfo *si)
+{
+	struct decide_ctx ctx;
+	struct decision dec;
+	char ep[ENDPOINT_STRLEN];
+
+	if (si->job) {
+		si->redecide = true;
+		return;
+	}
+	if (!si->cert_ok || si->cfg->wildcard)
+		return;
+	decide_ctx_init(d, si, &ctx);
+	switch (decide(si->cfg, &si->cur, &ctx, &dec)) {
+	case ACT_NONE:
+		if (si->state == SS_UNBOUND) {
+			if (si->lost_reported) {
+				struct ev e;
+				ev_begin(&e, "address-restored");
+				ev_add(&e, "site", si->cfg->name);
+				ev_add(&e, "endpoint", endpoint_str(&si->cur, si->cfg->port, ep,
+								    sizeof(ep)));
+				ev_emit(&e, LOG_NOTICE);
+				site_event(si, "address-restored");
+			} else {
+				log_debug("site %s: %s came back within settle_ms", si->cfg->name,
+					  endpoint_str(&si->cur, si->cfg->port, ep, sizeof(ep)));
+			}
+			si->state = SS_BOUND;
+			si->lost_reported = si->waiting = false;
+			si->since = time(NULL);
+			daemon_write_state(d);
+		}
+		return;
+	case ACT_LOG:
+		if (!si->lost_reported)
+			log_loss(si, &dec, LOG_INFO);
+		break;
+	case ACT_ALERT:
+		if (!si->lost_reported)
+			log_loss(si, &dec, si->cfg->alert_priority);
+		break;
+	case ACT_NO_CANDIDATE:
+		if (!si->lost_reported) {
+			struct ev e;
+			log_loss(si, &dec, si->cfg->alert_priority);
+			ev_begin(&e, "no-candidate");
+			ev_add(&e, "site", si->cfg->name);
+			ev_add(&e, "endpoint", endpoint_str(&si->cur, si->cfg->port, ep, sizeof(ep)));
+			ev_add(&e, "follow", si->cfg->follow.interface ? si->cfg->follow.interface
+			       : si->cfg->interface ? si->cfg->interface : "(lost address's interface)");
+			ev_emit(&e, si->cfg->alert_priority);
+			site_event(si, "no-candidate");
+		}
+		si->waiting = true;
+		break;
+	case ACT_REBIND:
+		if (!si->lost_reported)
+			log_loss(si, &dec, si->cfg->alert_priority);
+		si->lost_reported = true;
+		if (si->state != SS_UNBOUND) {
+			si->state = SS_UNBOUND;
+			si->since = time(NULL);
+		}
+		job_start(d, si, &dec.to, dec.to_ifindex, false, NULL, NULL);
+		return;
+	}
+	si->lost_reported = true;
+	if (si->state != SS_UNBOUND) {
+		si->state = SS_UNBOUND;
+		si->since = time(NULL);
+		daemon_write_state(d);
+	}
+}
+
+/* One daemon per process; a site's settle timer carries the site and reaches it here. */
+static struct daemon *the_daemon;
+
+static void on_settle(void *arg)
+{
+	decide_now(the_daemon, arg);
+}
+
+void daemon_after_job(struct daemon *d, struct siteinfo *si)
+{
+	if (si->redecide) {
+		si->redecide = false;
+		decide_now(d, si);
+	}
+	if (d->reload_pending && !d->jobs_running) {
+		struct errlist errs = { 0 };
+		d->reload_pending = false;
+		daemon_reload(d, &errs);
+		errlist_free(&errs);
+	}
+}
+
+static void mark_lost(struct daemon *d, struct siteinfo *si)
+{
+	if (si->state != SS_BOUND && si->state != SS_UNBOUND)
+		return;
+	if (si->state == SS_BOUND) {
+		si->state = SS_UNBOUND;
+		si->since = time(NULL);
+	}
+	timer_arm(&d->timers, &si->settle, now_ms() + d->pol->settle_ms);
+}
+
+/* --- netlink callbacks --------------------------------------------------------------- */
+
+static void report_dad(struct daemon *d, const struct addrent *e)
+{
+	char a[IPADDR_STRLEN];
+	const char *ifname = addrtab_link_name(d->tab, e->ifindex);
+
+	for (size_t i = 0; i < d->nsites; i++) {
+		struct siteinfo *si = &d->sites[i];
+		struct decide_ctx ctx;
+		bool uses = !si->cfg->wildcard && ipaddr_eq(&si->cur, &e->ip);
+		bool could;
+		decide_ctx_init(d, si, &ctx);
+		could = si->cfg->on_change == ONC_REBIND && !si->cfg->wildcard &&
+			decide_follows(si->cfg, &si->cur, &ctx, e);
+		if (uses || could) {
+			struct ev ev;
+			ev_begin(&ev, "dad-failed");
+			ev_add(&ev, "site", si->cfg->name);
+			ev_add(&ev, "address", ipaddr_str(&e->ip, a, sizeof(a)));
+			ev_add(&ev, "interface", ifname ? ifname : "?");
+			ev_emit(&ev, LOG_ERR);
+			site_event(si, "dad-failed");
+		}
+	}
+}
+
+static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
+{
+	struct daemon *d = arg;
+
+	d->addr_events++;
+	switch (chg) {
+	case AC_GONE:
+		FOR_SITES_AT(d, &e->ip, si)
+			if (si->state == SS_BOUND && !decide_bound(si->cfg, &si->cur, d->tab))
+				mark_lost(d, si);
+		break;
+	case AC_APPEARED:
+		FOR_SITES_AT(d, &e->ip, si)
+			if (si->state == SS_UNBOUND && decide_bound(si->cfg, &si->cur, d->tab)) {
+				/* Back: if still settling, that is all; else report the return. */
+				timer_arm(&d->timers, &si->settle, now_ms());
+			}
+		/* Rebind sites waiting for any matching address get another look. */
+		for (size_t i = 0; i < d->nsites; i++)
+			if (d->sites[i].waiting && !timer_armed(&d->sites[i].settle))
+				timer_arm(&d->timers, &d->sites[i].settle, now_ms());
+		break;
+	case AC_DADFAILED:
+		report_dad(d, e);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_link(void *arg, int ifindex, const char *name, unsigned flags, bool gone)
+{
+	log_debug("link %d (%s) %s", ifindex, name, gone ? "removed" : "changed");
+}
+
+static void on_resync(void *arg, unsigned changes)
+{
+	struct daemon *d = arg;
+	struct ev e;
+
+	ev_begin(&e, "resync");
+	ev_addf(&e, "changes", "%u", changes);
+	ev_add(&e, "reason", "netlink receive buffer overflowed (events lost); re-dumped");
+	ev_emit(&e, LOG_WARNING);
+	/* Sites on addresses that moved were marked by the diff; others are re-checked anyway. */
+	for (size_t i = 0; i < d->nsites; i++) {
+		struct siteinfo *si = &d->sites[i];
+		if (si->state == SS_BOUND && !decide_bound(si->cfg, &si->cur, d->tab))
+			mark_lost(d, si);
+	}
+}
+
+static const struct nlwatch_ops nlops = { .addr = on_addr, .link = on_link,
+					  .resync = on_resync };
+
+static void on_netlink(struct daemon *d, struct watcher *w, uint32_t events)
+{
+	if (nlwatch_process(d->nl) < 0)
+		log_warn("netlink");
+}
+
+/* --- sites: certificates, reconciliation ------------------------------------------- */
+
+static void cert_events(struct siteinfo *si, const struct errlist *errs, unsigned warn_days)
+{
+	struct ev e;
+
+	for (size_t i = 0; i < errs->n; i++) {
+		const char *m = errs->msg[i];
+		ev_begin(&e, strstr(m, "has expired") ? "cert-expired" : "cert-unreadable");
+		ev_add(&e, "site", si->cfg->name);
+		ev_add(&e, "reason", m);
+		ev_emit(&e, LOG_ERR);
+		site_event(si, strstr(m, "has expired") ? "cert-expired" : "cert-unreadable");
+	}
+	if (si->cert_ok && warn_days) {
+		long days = cert_days_left(&si->cert, time(NULL));
+		if (days < (long)warn_days) {
+			ev_begin(&e, "cert-expiring");
+			ev_add(&e, "site", si->cfg->name);
+			ev_addf(&e, "days_left", "%ld", days);
+			ev_add(&e, "certificate", si->cfg->certificate);
+			ev_emit(&e, LOG_WARNING);
+			site_event(si, "cert-expiring");
+		}
+	}
+}
+
+static void site_init(struct daemon *d, struct siteinfo *si, const struct site *cfg)
+{
+	struct errlist errs = { 0 };
+
+	memset(si, 0, sizeof(*si));
+	si->cfg = cfg;
+	si->cur = cfg->addr;
+	si->settle = (struct timer){ .fn = on_settle, .arg = si };
+	si->cert_ok = cert_load(cfg, &si->cert, &errs, NULL) == 0;
+	cert_events(si, &errs, d->pol->expiry_warn_days);
+	errlist_free(&errs);
+	si->state = cfg->wildcard ? SS_WILDCARD : SS_UNBOUND;
+	if (!si->cert_ok)
+		si->state = SS_FAILED;
+	si->since = time(NULL);
+}
+
+/* Start-up (or new site): take the state file's binding if it still belongs to this policy. */
+static void reconcile(struct daemon *d, struct siteinfo *si, const struct binding *b)
+{
+	char conf[ENDPOINT_STRLEN];
+	const struct addrent *e;
+
+	endpoint_str(si->cfg->wildcard ? NULL : &si->cfg->addr, si->cfg->port, conf, sizeof(conf));
+	if (b && !strcmp(b->configured, conf) && !b->wildcard && b->port == si->cfg->port) {
+		si->cur = b->addr;
+		if (b->since)
+			si->since = b->since;
+	}
+	if (!si->cert_ok)
+		return;
+	if (si->cfg->wildcard) {
+		job_start(d, si, NULL, 0, true, NULL, NULL);
+		return;
+	}
+	if (decide_bound(si->cfg, &si->cur, d->tab)) {
+		e = addrtab_find_usable(d->tab, &si->cur, 0);
+		si->cur_ifindex = e ? e->ifindex : 0;
+		si->state = SS_BOUND;
+		job_start(d, si, &si->cur, si->cur_ifindex, true, NULL, NULL);
+		return;
+	}
+	/* Missing at start: as if just lost. */
+	e = addrtab_find(d->tab, &si->cur, 0);
+	si->cur_ifindex = e ? e->ifindex : 0;
+	si->state = SS_UNBOUND;
+	timer_arm(&d->timers, &si->settle, now_ms() + d->pol->settle_ms);
+}
+
+static int build_sites(struct daemon *d)
+{
+	d->nsites = d->pol->nsites;
+	d->sites = calloc(d->nsites + 1, sizeof(*d->sites));
+	if (!d->sites)
+		return -1;
+	for (size_t i = 0; i < d->nsites; i++)
+		site_init(d, &d->sites[i], &d->pol->sites[i]);
+	return index_build(d);
+}
+
+static void free_sites(struct daemon *d, struct siteinfo *sites, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (sites[i].job)
+			job_abort(d, sites[i].job);
+		timer_cancel(&d->timers, &sites[i].settle);
+		cert_free(&sites[i].cert);
+	}
+	free(sites);
+}
+
+struct siteinfo *daemon_site(struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->nsites; i++)
+		if (!strcmp(d->sites[i].cfg->name, name))
+			return &d->sites[i];
+	return NULL;
+}
+
+int daemon_rebind(struct daemon *d, struct siteinfo *si, const struct ipaddr *to,
+		  job_done_fn done, void *arg, char *err, size_t errlen)
+{
+	struct ipaddr best;
+	const struct addrent *e;
+
+	if (si->cfg->wildcard)
+		return snprintf(err, errlen, "site %s is bound to all addresses", si->cfg->name), -1;
+	if (si->job)
+		return snprintf(err, errlen, "site %s has a rebind in progress", si->cfg->name), -1;
+	if (!si->cert_ok)
+		return snprintf(err, errlen, "site %s has an unusable certificate", si->cfg->name), -1;
+	if (!to) {
+		if (!daemon_candidates(d, si, &best, 1))
+			return snprintf(err, errlen, "no candidate address matches follow"), -1;
+		to = &best;
+	}
+	e = addrtab_find_usable(d->tab, to, 0);
+	if (!e)
+		return snprintf(err, errlen, "address is not present (and usable) on this host"), -1;
+	if (endpoint_taken(d, si->cfg, to, si->cfg->port))
+		return snprintf(err, errlen, "another site holds that address and port"), -1;
+	timer_cancel(&d->timers, &si->settle);
+	/* From here on the outcome, good or bad, reaches the caller through done. */
+	job_start(d, si, to, e->ifindex, false, done, arg);
+	return 0;
+}
+
+/* --- policy reload ------------------------------------------------------------------- */
+
+int daemon_reload(struct daemon *d, struct errlist *errs)
+{
+	struct policy *np = NULL;
+	struct siteinfo *ns, *os = d->sites;
+	size_t on = d->nsites;
+	struct ev e;
+
+	if (policy_load(d->config_path, &np, errs) < 0) {
+		ev_begin(&e, "config-rejected");
+		ev_add(&e, "file", d->config_path);
+		ev_addf(&e, "errors", "%zu", errs->n);
+		ev_add(&e, "first", errs->n ? errs->msg[0] : "?");
+		ev_add(&e, "action", "the running policy stays in force");
+		ev_emit(&e, LOG_ERR);
+		for (size_t i = 0; i < errs->n; i++)
+			log_msg(LOG_ERR, "%s", errs->msg[i]);
+		return -1;
+	}
+	if (d->jobs_running) {
+		/* Swap only between jobs: a job holds pointers into the old policy. */
+		policy_free(np);
+		d->reload_pending = true;
+		log_info("policy reload deferred until %zu rebind(s) finish", d->jobs_running);
+		return 0;
+	}
+	sd_notify(0, "RELOADING=1");
+	ns = calloc(np->nsites + 1, sizeof(*ns));
+	if (!ns) {
+		policy_free(np);
+		return -1;
+	}
+	for (size_t i = 0; i < np->nsites; i++) {
+		const struct site *nc = &np->sites[i];
+		struct siteinfo *old = NULL;
+		for (size_t k = 0; k < on; k++)
+			if (!strcmp(os[k].cfg->name, nc->name))
+				old = &os[k];
+		if (old && site_equal(old->cfg, nc)) {
+			/* Unchanged: keep the binding and its timers; no re-render. */
+			ns[i] = *old;
+			ns[i].cfg = nc;
+			ns[i].settle.arg = &ns[i];
+			ns[i].indexed = false;
+			if (timer_armed(&old->settle)) {
+				uint64_t when = old->settle.when;
+				timer_cancel(&d->timers, &old->settle);
+				ns[i].settle.idx = 0;
+				timer_arm(&d->timers, &ns[i].settle, when);
+			}
+			memset(&old->cert, 0, sizeof(old->cert));
+			old->cfg = NULL;
+		} else {
+			ns[i].cfg = NULL;
+		}
+	}
+	for (size_t k = 0; k < on; k++) {
+		if (os[k].cfg) {
+			if (!policy_site(np, os[k].cfg->name))
+				log_msg(LOG_NOTICE, "site %s removed from the policy; its files are "
+					"left as they are", os[k].cfg->name);
+			timer_cancel(&d->timers, &os[k].settle);
+			cert_free(&os[k].cert);
+		}
+	}
+	free(os);
+	policy_free(d->pol);
+	d->pol = np;
+	d->sites = ns;
+	d->nsites = np->nsites;
+	index_build(d);
+	for (size_t i = 0; i < d->nsites; i++) {
+		if (ns[i].cfg)
+			continue;
+		site_init(d, &ns[i], &np->sites[i]);
+		site_index_update(d, &ns[i]);
+		reconcile(d, &ns[i], NULL);
+		site_index_update(d, &ns[i]);
+	}
+	daemon_write_state(d);
+	ev_begin(&e, "config-reloaded");
+	ev_add(&e, "file", d->config_path);
+	ev_addf(&e, "sites", "%zu", d->nsites);
+	ev_emit(&e, LOG_NOTICE);
+	sd_notify(0, "READY=1");
+	return 0;
+}
+
+/* --- the loop ------------------------------------------------------------------------ */
+
+static void on_signal(struct daemon *d, struct watcher *w, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			struct errlist errs = { 0 };
+			daemon_reload(d, &errs);
+			errlist_free(&errs);
+		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			d->quit = true;
+		}
+	}
+}
+
+static void on_timerfd(struct daemon *d, struct watcher *w, uint32_t events)
+{
+	uint64_t n;
+
+	if (read(w->fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("timerfd");
+	d->armed_for = 0;
+}
+
+/* Sets the timerfd to the earliest deadline, or disarms it: no wake-ups when idle. */
+static void rearm(struct daemon *d)
+{
+	struct timer *t = timer_first(&d->timers);
+	uint64_t when = t ? t->when : 0;
+	struct itimerspec its = { 0 };
+
+	if (when == d->armed_for)
+		return;
+	if (when) {
+		/* CLOCK_MONOTONIC absolute; 0 would disarm, so never pass it. */
+		its.it_value.tv_sec = (time_t)(when / 1000);
+		its.it_value.tv_nsec = (long)(when % 1000) * 1000000 + 1;
+	}
+	if (timerfd_settime(d->w_timer.fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		log_warn("timerfd_settime");
+	d->armed_for = when;
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	d->w_sig = (struct watcher){ .cb = on_signal };
+	d->w_sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return d->w_sig.fd < 0 ? -1 : 0;
+}
+
+int daemon_init(struct daemon *d, const struct daemon_opts *o)
+{
+	struct errlist errs = { 0 };
+	struct binding *bindings = NULL;
+	size_t nb = 0;
+	struct ev e;
+
+	memset(d, 0, sizeof(*d));
+	the_daemon = d;
+	d->config_path = o->config_path;
+	d->dry_run = o->dry_run;
+	d->epfd = -1;
+	if (policy_load(o->config_path, &d->pol, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_msg(LOG_ERR, "%s", errs.msg[i]);
+		errlist_free(&errs);
+		return 78;
+	}
+	log_init(d->pol->syslog_ident, d->pol->syslog_facility, log_stderr(), log_verbose());
+	d->sslctx = tlsprobe_ctx_new();
+	d->tab = addrtab_new();
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!d->sslctx || !d->tab || d->epfd < 0 || setup_signals(d) < 0) {
+		log_warn("start-up");
+		return 71;
+	}
+	d->w_timer = (struct watcher){ .cb = on_timerfd };
+	d->w_timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->w_timer.fd < 0) {
+		log_warn("timerfd_create");
+		return 71;
+	}
+	/* Subscribe before dumping, so no change falls between the dump and the events. */
+	d->nl = nlwatch_open(d->tab, &nlops, d);
+	if (!d->nl) {
+		log_warn("netlink subscription");
+		return 71;
+	}
+	d->w_nl = (struct watcher){ .fd = nlwatch_fd(d->nl), .cb = on_netlink };
+	daemon_watch(d, &d->w_nl, EPOLLIN);
+	daemon_watch(d, &d->w_sig, EPOLLIN);
+	daemon_watch(d, &d->w_timer, EPOLLIN);
+	if (build_sites(d) < 0)
+		return 71;
+	if (control_open(d) < 0)
+		return 71;
+	if (state_read(d->pol->state_file, &bindings, &nb, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_msg(LOG_WARNING, "state file ignored: %s", errs.msg[i]);
+		errlist_free(&errs);
+	}
+	ev_begin(&e, "started");
+	ev_add(&e, "version", CERTBIND_VERSION);
+	ev_add(&e, "config", d->config_path);
+	ev_addf(&e, "sites", "%zu", d->nsites);
+	ev_addf(&e, "addresses", "%zu", addrtab_count(d->tab));
+	if (d->dry_run)
+		ev_add(&e, "mode", "dry-run");
+	ev_emit(&e, LOG_NOTICE);
+	for (size_t i = 0; i < d->nsites; i++) {
+		const struct binding *b = NULL;
+		for (size_t k = 0; k < nb; k++)
+			if (!strcmp(bindings[k].site, d->sites[i].cfg->name))
+				b = &bindings[k];
+		reconcile(d, &d->sites[i], b);
+		site_index_update(d, &d->sites[i]);
+	}
+	free(bindings);
+	daemon_write_state(d);
+	return 0;
+}
+
+/* Tells systemd how many sites are bound; only when that changed. */
+static void notify_status(struct daemon *d)
+{
+	static char last[128];
+	char now[128];
+	size_t bound = 0, unbound = 0, failed = 0;
+
+	for (size_t i = 0; i < d->nsites; i++) {
+		enum site_state s = d->sites[i].state;
+		bound += s == SS_BOUND || s == SS_WILDCARD;
+		unbound += s == SS_UNBOUND;
+		failed += s == SS_FAILED;
+	}
+	snprintf(now, sizeof(now), "STATUS=%zu sites: %zu bound, %zu unbound, %zu failed",
+		 d->nsites, bound, unbound, failed);
+	if (strcmp(now, last)) {
+		sd_notify(0, now);
+		memcpy(last, now, sizeof(last));
+	}
+}
+
+int daemon_run(struct daemon *d)
+{
+	struct epoll_event evs[32];
+	bool ready = false;
+	struct ev e;
+
+	while (!d->quit) {
+		int n;
+		/* Ready once the start-up reconciliation (its renders and reloads) is done. */
+		if (!ready && !d->jobs_running) {
+			notify_status(d);
+			sd_notify(0, "READY=1");
+			ready = true;
+		}
+		rearm(d);
+		n = epoll_wait(d->epfd, evs, 32, -1);
+		if (n < 0 && errno != EINTR) {
+			log_warn("epoll_wait");
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			struct watcher *w = evs[i].data.ptr;
+			w->cb(d, w, evs[i].events);
+		}
+		timer_run(&d->timers, now_ms());
+		if (ready)
+			notify_status(d);
+	}
+	sd_notify(0, "STOPPING=1");
+	ev_begin(&e, "stopping");
+	ev_emit(&e, LOG_NOTICE);
+	return 0;
+}
+
+void daemon_free(struct daemon *d)
+{
+	control_close(d);
+	if (d->sites)
+		free_sites(d, d->sites, d->nsites);
+	d->sites = NULL;
+	free(d->index);
+	nlwatch_close(d->nl);
+	addrtab_free(d->tab);
+	timerheap_free(&d->timers);
+	SSL_CTX_free(d->sslctx);
+	if (d->w_sig.fd > 0)
+		close(d->w_sig.fd);
+	if (d->w_timer.fd > 0)
+		close(d->w_timer.fd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	policy_free(d->pol);
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* certbindd's runtime: the event loop, per-site state, and the rebind pipeline. */
+#ifndef CERTBIND_DAEMON_H
+#define CERTBIND_DAEMON_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "monitor/cert.h"
+#include "monitor/proc.h"
+#include "monitor/timer.h"
+#include "netlink/addrtab.h"
+#include "netlink/nlwatch.h"
+#include "policy/decide.h"
+#include "policy/policy.h"
+
+struct daemon;
+
+/* Something in the epoll set. */
+struct watcher {
+	int fd;
+	void (*cb)(struct daemon *d, struct watcher *w, uint32_t events);
+	void *arg;
+};
+
+enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD };
+
+struct job;
+struct ctlconn;
+
+struct siteinfo {
+	const struct site *cfg;          /* in d->pol */
+	struct certinfo cert;
+	bool cert_ok;
+	struct ipaddr cur;               /* the binding (ignored when wildcard) */
+	int cur_ifindex;
+	enum site_state state;
+	long long since;                 /* wall clock of the last state change */
+	bool lost_reported;              /* address-lost logged for the current loss */
+	bool waiting;                    /* rebind site with no candidate: retry on arrivals */
+	bool redecide;                   /* something changed while a job ran */
+	struct timer settle;
+	struct job *job;
+	char last_event[32];
+	long long last_event_at;
+	struct siteinfo *hnext;          /* address index chain */
+	bool indexed;
+};
+
+struct daemon {
+	struct policy *pol;
+	struct siteinfo *sites;
+	size_t nsites;
+	struct siteinfo **index;         /* hash by current address */
+	size_t nindex;
+
+	struct addrtab *tab;
+	struct nlwatch *nl;
+	int epfd;
+	struct watcher w_nl, w_sig, w_timer, w_ctl;
+	struct timerheap timers;
+	uint64_t armed_for;              /* what the timerfd is set to (0 = disarmed) */
+	SSL_CTX *sslctx;
+
+	const char *config_path;
+	bool dry_run;
+	bool quit;
+	bool reload_pending;
+	size_t jobs_running;
+	unsigned long long addr_events;
+};
+
+/* daemon.c */
+void site_event(struct siteinfo *si, const char *event);
+void site_index_update(struct daemon *d, struct siteinfo *si);
+int daemon_write_state(struct daemon *d);
+void daemon_watch(struct daemon *d, struct watcher *w, uint32_t events);
+void daemon_unwatch(struct daemon *d, struct watcher *w);
+void daemon_after_job(struct daemon *d, struct siteinfo *si);
+void decide_ctx_init(struct daemon *d, struct siteinfo *si, struct decide_ctx *ctx);
+const char *site_state_name(enum site_state s);
+
+/* pipeline.c: render -> reload -> verify -> commit, or rollback. */
+typedef void (*job_done_fn)(void *arg, bool ok, const char *reason);
+/*
+ * Starts (re)binding si to `to` (NULL: the site's wildcard). initial: a start-up or reload
+ * re-render at the same binding. done (may be NULL) is told the outcome. Returns 0 if a job
+ * started or completed at once, -1 if refused (reason logged).
+ */
+int job_start(struct daemon *d, struct siteinfo *si, const struct ipaddr *to, int to_ifindex,
+	      bool initial, job_done_fn done, void *done_arg);
+void job_abort(struct daemon *d, struct job *j);
+
+/* control.c */
+int control_open(struct daemon *d);
+void control_close(struct daemon *d);
+
+#endif
+
+/* daemon.c: lifecycle, for certbindd.c and control.c */
+struct daemon_opts {
+	const char *config_path;
+	bool dry_run;
+};
+/* Loads the policy (errors printed), opens netlink and the control socket, reconciles. */
+int daemon_init(struct daemon *d, const struct daemon_opts *o);
+int daemon_run(struct daemon *d);
+void daemon_free(struct daemon *d);
+/* Re-reads the policy: 0 applied, -1 rejected (errs filled, old policy kept). */
+int daemon_reload(struct daemon *d, struct errlist *errs);
+struct siteinfo *daemon_site(struct daemon *d, const char *name);
+/* Operator rebind: to `to`, or to the best candidate when to is NULL. */
+int daemon_rebind(struct daemon *d, struct siteinfo *si, const struct ipaddr *to,
+		  job_done_fn done, void *arg, char *err, size_t errlen);
+/* The site's candidate replacement addresses (best first). */
+size_t daemon_candidates(struct daemon *d, struct siteinfo *si, struct ipaddr *out, size_t max);

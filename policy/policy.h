@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* The policy: global settings and sites, loaded and fully validated from a libconfig file. */
+#ifndef CERTBIND_POLICY_H
+#define CERTBIND_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "netlink/ipaddr.h"
+
+enum on_change { ONC_ALERT, ONC_REBIND, ONC_IGNORE };
+enum on_failure { ONF_ROLLBACK, ONF_ALERT };
+enum san_check { SAN_WARN, SAN_REQUIRE, SAN_OFF };
+enum nonlocal_bind { NLB_CHECK, NLB_ENABLE, NLB_OFF };
+enum target_type { TGT_NGINX, TGT_TEMPLATE };
+
+struct target {
+	enum target_type type;
+	char *output;
+	char *template_path;     /* TGT_TEMPLATE only */
+	char *template_text;     /* its content, read (and checked) at load */
+};
+
+struct site {
+	char *name;
+	bool wildcard;           /* address = "*" */
+	struct ipaddr addr;
+	unsigned port;
+	char *interface;         /* NULL: any */
+	char *certificate, *key;
+	char *server_name;       /* NULL: none */
+	enum on_change on_change;
+	struct {
+		char *interface;     /* NULL: the one that carried the lost address */
+		int family;          /* AF_UNSPEC: the lost address's */
+		bool has_prefix;
+		struct ipaddr prefix;
+		unsigned plen;
+	} follow;
+	struct target *targets;
+	size_t ntargets;
+	char **reload;           /* NULL-terminated argv, or NULL */
+	unsigned reload_timeout_ms;
+	bool verify;
+	unsigned verify_timeout_ms;
+	enum on_failure on_failure;
+	enum san_check san_check;
+	int alert_priority;      /* LOG_* */
+	unsigned alert_repeat_s;
+	char **alert_command;    /* NULL-terminated argv, or NULL */
+	int line;                /* where the site starts in the policy file */
+};
+
+struct policy {
+	char *path;
+	char *state_file;
+	char *control_socket;
+	unsigned settle_ms;
+	unsigned expiry_warn_days;
+	char *syslog_ident;
+	int syslog_facility;     /* LOG_* facility */
+	char *metrics_file;      /* NULL: none */
+	enum nonlocal_bind nonlocal_bind;
+	struct site *sites;
+	size_t nsites;
+};
+
+/* Collected error messages, each "FILE:LINE: message" (or "FILE: message"). */
+struct errlist {
+	char **msg;
+	size_t n;
+};
+
+void errlist_add(struct errlist *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void errlist_free(struct errlist *e);
+
+/*
+ * Loads and validates the policy at path. On success returns 0 and *out (caller frees with
+ * policy_free). On failure returns -1 with every problem found appended to errs.
+ * Certificates are not examined here (see monitor/cert.h): they affect one site only.
+ */
+int policy_load(const char *path, struct policy **out, struct errlist *errs);
+/* The same, from text in memory (name is used in messages). For tests and fuzzing. */
+int policy_load_string(const char *text, const char *name, struct policy **out,
+		       struct errlist *errs);
+void policy_free(struct policy *p);
+
+const struct site *policy_site(const struct policy *p, const char *name);
+/* True when both sites would render and behave identically (used by reload). */
+bool site_equal(const struct site *a, const struct site *b);
+/* Sites with the same reload argv are taken to share one server. */
+bool site_same_server(const struct site *a, const struct site *b);
+
+const char *on_change_name(enum on_change c);
+const char *priority_name(int prio);
+
+/* Placeholders a template may use. */
+extern const char *const template_placeholders[];
+
+#endif

@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: MIT
+# Integration test harness: a private network + mount namespace per test, with its own
+# /dev/log served by a real rsyslogd, a real nginx, certificates made by openssl, and only
+# documentation addresses. Source it first thing; it re-executes the test inside the
+# namespaces. Exit codes: 0 pass, 1 fail, 77 skip.
+
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+CERTBINDD=$BUILD/certbindd
+CERTBINDCTL=$BUILD/certbindctl
+TESTNAME=$(basename "$0" .sh)
+
+skip() { echo "SKIP: $TESTNAME: $*"; exit 77; }
+fail() { echo "FAIL: $TESTNAME: $*"; dump_logs; exit 1; }
+# pass: also requires that the daemon stops cleanly and no sanitizer complained.
+pass() {
+	if [ -n "${CB_PID:-}" ] && kill -0 "$CB_PID" 2>/dev/null; then
+		stop_certbindd
+		[ "$CB_STATUS" -eq 0 ] || fail "certbindd exited with status $CB_STATUS on SIGTERM"
+	fi
+	if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/certbindd.stderr" 2>/dev/null; then
+		fail "sanitizer report in certbindd's stderr"
+	fi
+	echo "PASS: $TESTNAME"
+	exit 0
+}
+note() { echo "  $TESTNAME: $*"; }
+
+if [ -z "${CB_IN_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network and mount namespaces); CI runs as root"
+	command -v unshare >/dev/null || skip "unshare(1) missing"
+	command -v nginx >/dev/null || skip "nginx missing (make check installs it)"
+	command -v rsyslogd >/dev/null || skip "rsyslogd missing (make check installs it)"
+	unshare -n -m true 2>/dev/null || skip "cannot create namespaces here"
+	T=$(mktemp -d "${TMPDIR:-/tmp}/certbind-$TESTNAME.XXXXXX")
+	export T CB_IN_NS=1
+	unshare -n -m --propagation private "$0" "$@"
+	rc=$?
+	if [ $rc -eq 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$T"; else echo "  (files kept in $T)"; fi
+	exit $rc
+fi
+
+# ---- inside the namespaces from here on -----------------------------------------------
+
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	[ -f "$T/nginx.pid" ] && kill "$(cat "$T/nginx.pid")" 2>/dev/null
+	[ -f "$T/rsyslogd.pid" ] && kill "$(cat "$T/rsyslogd.pid")" 2>/dev/null
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+
+dump_logs() {
+	for f in "$T/syslog" "$T/certbindd.stderr" "$T/nginx-error.log"; do
+		[ -s "$f" ] || continue
+		echo "---- $(basename "$f") (last 30 lines)"
+		tail -n 30 "$f"
+	done
+}
+
+# wait_for SECONDS COMMAND...: polls the condition until it holds or the deadline passes.
+wait_for() {
+	local limit=$1 end
+	shift
+	end=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
+	while ! "$@" 2>/dev/null; do
+		[ $(( $(date +%s%N) / 1000000 )) -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# A private /dev: a tmpfs with the few devices programs need, so /dev/log is ours.
+private_dev() {
+	mkdir -p "$T/olddev"
+	mount --rbind /dev "$T/olddev"
+	mount -t tmpfs -o mode=0755,size=1m certbind-dev /dev
+	for n in null zero full random urandom tty; do
+		[ -e "$T/olddev/$n" ] || continue
+		touch "/dev/$n" && mount --bind "$T/olddev/$n" "/dev/$n"
+	done
+	ln -s /proc/self/fd /dev/fd
+	ln -s /proc/self/fd/0 /dev/stdin
+	ln -s /proc/self/fd/1 /dev/stdout
+	ln -s /proc/self/fd/2 /dev/stderr
+	mkdir -p /dev/shm /dev/pts
+	umount -l "$T/olddev"
+}
+
+start_rsyslog() {
+	mkdir -p "$T/rsyslog"
+	cat > "$T/rsyslog.conf" <<EOC
+global(workDirectory="$T/rsyslog")
+module(load="imuxsock" SysSock.Name="/dev/log" SysSock.RateLimit.Interval="0")
+template(name="cb" type="string" string="%syslogseverity-text% %syslogtag%%msg:::drop-last-lf%\n")
+*.* action(type="omfile" file="$T/syslog" template="cb" asyncWriting="off" flushOnTXEnd="on")
+EOC
+	: > "$T/syslog"
+	rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslogd.pid" > "$T/rsyslogd.out" 2>&1 &
+	wait_for 10 test -S /dev/log || fail "rsyslogd did not create /dev/log"
+	logger -t certbind-test "syslog ready"
+	wait_for 10 grep -q "syslog ready" "$T/syslog" || fail "rsyslogd does not write $T/syslog"
+}
+
+# make_cert NAME CN SAN: writes $T/NAME.pem and $T/NAME.key (EC P-256), valid 30 days.
+make_cert() {
+	local name=$1 cn=$2 san=$3 days=${4:-30}
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days "$days" \
+		-subj "/CN=$cn" -addext "subjectAltName=$san" \
+		-keyout "$T/$name.key" -out "$T/$name.pem" 2>/dev/null || fail "openssl req failed"
+	chmod 600 "$T/$name.key"
+}
+
+# The namespace's network: lo up and a veth pair cb0 <-> cb1.
+setup_net() {
+	ip link set lo up
+	# Keep secondaries when a primary goes (else deleting .200 also deletes .201 in its /24).
+	sysctl -qw net.ipv4.conf.all.promote_secondaries=1 net.ipv4.conf.default.promote_secondaries=1
+	ip link add cb0 type veth peer name cb1 || fail "cannot create veth pair"
+	ip link set cb0 up
+	ip link set cb1 up
+}
+
+# write_nginx_conf: one server per snippet listed in $NGINX_SITES (names; $T/nginx/NAME.conf).
+write_nginx_conf() {
+	mkdir -p "$T/nginx" "$T/nginx-tmp"
+	{
+		echo "user root; worker_processes 1; daemon on; pid $T/nginx.pid;"
+		echo "error_log $T/nginx-error.log notice;"
+		echo "events { worker_connections 64; }"
+		echo "http { access_log off;"
+		echo "  client_body_temp_path $T/nginx-tmp/body; proxy_temp_path $T/nginx-tmp/proxy;"
+		echo "  fastcgi_temp_path $T/nginx-tmp/fcgi; uwsgi_temp_path $T/nginx-tmp/uwsgi;"
+		echo "  scgi_temp_path $T/nginx-tmp/scgi;"
+		for s in $NGINX_SITES; do
+			echo "  server { include $T/nginx/$s.conf; location / { return 200 \"$s\\n\"; } }"
+		done
+		echo "}"
+	} > "$T/nginx.conf"
+}
+
+NGINX="/usr/sbin/nginx -e $T/nginx-error.log -c $T/nginx.conf"
+start_nginx() {
+	$NGINX -t -q || fail "nginx configuration invalid"
+	$NGINX || fail "nginx did not start"
+	wait_for 10 test -s "$T/nginx.pid" || fail "nginx wrote no pid file"
+}
+
+# The reload command as a libconfig array.
+NGINX_RELOAD="[ \"/usr/sbin/nginx\", \"-e\", \"$T/nginx-error.log\", \"-c\", \"$T/nginx.conf\", \"-s\", \"reload\" ]"
+
+start_certbindd() {
+	"$CERTBINDD" -f -c "$T/certbind.conf" "$@" >> "$T/certbindd.stderr" 2>&1 &
+	CB_PID=$!
+	PIDS="$PIDS $CB_PID"
+	wait_for 15 test -S "$T/ctl.sock" || fail "certbindd did not open its control socket"
+}
+
+stop_certbindd() {
+	kill -TERM "$CB_PID" 2>/dev/null
+	wait "$CB_PID" 2>/dev/null
+	CB_STATUS=$?
+}
+
+ctl() { "$CERTBINDCTL" -s "$T/ctl.sock" "$@"; }
+
+# served_fp HOST PORT [SNI]: the SHA-256 fingerprint of the certificate served there.
+served_fp() {
+	local sni=${3:-}
+	echo | timeout 5 openssl s_client -connect "$1:$2" ${sni:+-servername "$sni"} 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//'
+}
+file_fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//'; }
+
+# log_has PATTERN: the syslog has a line matching the extended regex.
+log_has() { grep -Eq "$1" "$T/syslog"; }
+log_count() { grep -Ec "$1" "$T/syslog"; }
+
+# ready: a common start for most tests.
+base_setup() {
+	private_dev
+	start_rsyslog
+	setup_net
+}
