@@ -273,10 +273,11 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 		job_start(d, si, &dec.to, dec.to_ifindex, false, NULL, NULL);
 		return;
 	}
-	si->lost_reported = true;
-	if (si->state != SS_UNBOUND) {
+	if (!si->lost_reported || si->state != SS_UNBOUND) {
+		if (si->state != SS_UNBOUND)
+			si->since = time(NULL);
 		si->state = SS_UNBOUND;
-		si->since = time(NULL);
+		si->lost_reported = true;
 		daemon_write_state(d);
 	}
 }

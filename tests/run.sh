@@ -27,7 +27,7 @@ for t in "$BUILD"/tests/test_*; do
 	echo "unit $(basename "$t"): $p passed, $f failed"
 done
 
-for t in tests/integration/t_*.sh; do
+for t in tests/static/t_*.sh tests/integration/t_*.sh; do
 	name=$(basename "$t" .sh)
 	case $name in *${ONLY:-}*) ;; *) continue ;; esac
 	t0=$(date +%s%N)

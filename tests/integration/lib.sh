@@ -5,7 +5,7 @@
 # namespaces. Exit codes: 0 pass, 1 fail, 77 skip.
 
 set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 CERTBINDD=$BUILD/certbindd
@@ -184,3 +184,34 @@ base_setup() {
 	start_rsyslog
 	setup_net
 }
+
+# www_site ON_CHANGE [EXTRA_SETTINGS]: the usual one-site world. 192.0.2.200/24 on cb0, a
+# certificate for www.example.test with both .200 and .201, nginx serving it, a policy.
+# SETTLE_MS (default 300) and GLOBAL_EXTRA tune the policy.
+www_site() {
+	local on_change=$1 extra=${2:-}
+	base_setup
+	ip addr add 192.0.2.200/24 dev cb0
+	make_cert www www.example.test "DNS:www.example.test,IP:192.0.2.200,IP:192.0.2.201"
+	NGINX_SITES="www" write_nginx_conf
+	printf 'listen 192.0.2.200:443 ssl;\nssl_certificate %s;\nssl_certificate_key %s;\n' \
+		"$T/www.pem" "$T/www.key" > "$T/nginx/www.conf"
+	start_nginx
+	cat > "$T/certbind.conf" <<EOC
+global = { state_file = "$T/state"; control_socket = "$T/ctl.sock";
+           settle_ms = ${SETTLE_MS:-300}; ${GLOBAL_EXTRA:-} };
+sites = ( {
+  name = "www"; address = "192.0.2.200"; port = 443;
+  certificate = "$T/www.pem"; key = "$T/www.key"; server_name = "www.example.test";
+  on_change = "$on_change"; follow = { interface = "cb0"; };
+  targets = ( { type = "nginx"; output = "$T/nginx/www.conf"; } );
+  reload = $NGINX_RELOAD;
+  $extra
+} );
+EOC
+	WANT_FP=$(file_fp "$T/www.pem")
+}
+
+# How many times nginx has been told to reload so far.
+nginx_reloads() { grep -c 'signal 1 (SIGHUP) received' "$T/nginx-error.log"; }
+mtime() { stat -c '%i %Y.%y' "$1"; }
