@@ -304,15 +304,37 @@ void daemon_after_job(struct daemon *d, struct siteinfo *si)
 	}
 }
 
+/*
+ * The site's address went away. The settle window runs from the latest loss, so an address
+ * that flaps keeps being absorbed however the events are batched.
+ */
 static void mark_lost(struct daemon *d, struct siteinfo *si)
 {
-	if (si->state != SS_BOUND && si->state != SS_UNBOUND)
-		return;
 	if (si->state == SS_BOUND) {
 		si->state = SS_UNBOUND;
 		si->since = time(NULL);
+	} else if (si->state != SS_UNBOUND || si->lost_reported) {
+		return;     /* already reported (or not a site that binds): nothing new */
 	}
 	timer_arm(&d->timers, &si->settle, now_ms() + d->pol->settle_ms);
+}
+
+/* The site's address is back. Within the settle window that is the end of it. */
+static void mark_back(struct daemon *d, struct siteinfo *si)
+{
+	char ep[ENDPOINT_STRLEN];
+
+	if (si->state != SS_UNBOUND)
+		return;
+	if (si->lost_reported) {
+		/* Reported lost: decide (address-restored) in the deferred step. */
+		timer_arm(&d->timers, &si->settle, now_ms());
+		return;
+	}
+	timer_cancel(&d->timers, &si->settle);
+	si->state = SS_BOUND;
+	log_debug("site %s: %s came back within settle_ms", si->cfg->name,
+		  endpoint_str(&si->cur, si->cfg->port, ep, sizeof(ep)));
 }
 
 /* --- netlink callbacks --------------------------------------------------------------- */
@@ -350,15 +372,13 @@ static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 	switch (chg) {
 	case AC_GONE:
 		FOR_SITES_AT(d, &e->ip, si)
-			if (si->state == SS_BOUND && !decide_bound(si->cfg, &si->cur, d->tab))
+			if (!decide_bound(si->cfg, &si->cur, d->tab))
 				mark_lost(d, si);
 		break;
 	case AC_APPEARED:
 		FOR_SITES_AT(d, &e->ip, si)
-			if (si->state == SS_UNBOUND && decide_bound(si->cfg, &si->cur, d->tab)) {
-				/* Back: if still settling, that is all; else report the return. */
-				timer_arm(&d->timers, &si->settle, now_ms());
-			}
+			if (decide_bound(si->cfg, &si->cur, d->tab))
+				mark_back(d, si);
 		/* Rebind sites waiting for any matching address get another look. */
 		for (size_t i = 0; i < d->nsites; i++)
 			if (d->sites[i].waiting && !timer_armed(&d->sites[i].settle))
@@ -389,8 +409,12 @@ static void on_resync(void *arg, unsigned changes)
 	/* Sites on addresses that moved were marked by the diff; others are re-checked anyway. */
 	for (size_t i = 0; i < d->nsites; i++) {
 		struct siteinfo *si = &d->sites[i];
-		if (si->state == SS_BOUND && !decide_bound(si->cfg, &si->cur, d->tab))
+		if (si->cfg->wildcard)
+			continue;
+		if (!decide_bound(si->cfg, &si->cur, d->tab))
 			mark_lost(d, si);
+		else
+			mark_back(d, si);
 	}
 }
 
