@@ -140,3 +140,8 @@ long cert_days_left(const struct certinfo *ci, time_t now)
 
 	return d < 0 ? (long)d - 1 : (long)d;
 }
+
+bool cert_names_host(const struct certinfo *ci, const char *host)
+{
+	return ci->leaf && X509_check_host(ci->leaf, host, 0, 0, NULL) == 1;
+}

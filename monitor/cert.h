@@ -38,6 +38,8 @@ int cert_digest(X509 *x, unsigned char sha256[32]);
  * With IP SANs, a must be among them; with DNS names only, server_name must match.
  */
 int cert_covers(const struct certinfo *ci, const struct ipaddr *a, const char *server_name);
+/* Does the certificate name host (DNS SANs, or CN without SANs, wildcards allowed)? */
+bool cert_names_host(const struct certinfo *ci, const char *host);
 /* Whole days until expiry (negative once expired). */
 long cert_days_left(const struct certinfo *ci, time_t now);
 

@@ -270,7 +270,9 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 			si->state = SS_UNBOUND;
 			si->since = time(NULL);
 		}
-		job_start(d, si, &dec.to, dec.to_ifindex, false, NULL, NULL);
+		/* The certificate may have been renewed (or broken) since it was loaded. */
+		if (watch_recheck_cert(d, si) == 0)
+			job_start(d, si, &dec.to, dec.to_ifindex, false, NULL, NULL);
 		return;
 	}
 	if (!si->lost_reported || si->state != SS_UNBOUND) {
@@ -282,12 +284,11 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 	}
 }
 
-/* One daemon per process; a site's settle timer carries the site and reaches it here. */
-static struct daemon *the_daemon;
-
 static void on_settle(void *arg)
 {
-	decide_now(the_daemon, arg);
+	struct siteinfo *si = arg;
+
+	decide_now(si->d, si);
 }
 
 void daemon_after_job(struct daemon *d, struct siteinfo *si)
@@ -374,6 +375,7 @@ static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 		FOR_SITES_AT(d, &e->ip, si)
 			if (!decide_bound(si->cfg, &si->cur, d->tab))
 				mark_lost(d, si);
+		watch_addresses_changed(d);
 		break;
 	case AC_APPEARED:
 		FOR_SITES_AT(d, &e->ip, si)
@@ -429,46 +431,22 @@ static void on_netlink(struct daemon *d, struct watcher *w, uint32_t events)
 
 /* --- sites: certificates, reconciliation ------------------------------------------- */
 
-static void cert_events(struct siteinfo *si, const struct errlist *errs, unsigned warn_days)
-{
-	struct ev e;
-
-	for (size_t i = 0; i < errs->n; i++) {
-		const char *m = errs->msg[i];
-		ev_begin(&e, strstr(m, "has expired") ? "cert-expired" : "cert-unreadable");
-		ev_add(&e, "site", si->cfg->name);
-		ev_add(&e, "reason", m);
-		ev_emit(&e, LOG_ERR);
-		site_event(si, strstr(m, "has expired") ? "cert-expired" : "cert-unreadable");
-	}
-	if (si->cert_ok && warn_days) {
-		long days = cert_days_left(&si->cert, time(NULL));
-		if (days < (long)warn_days) {
-			ev_begin(&e, "cert-expiring");
-			ev_add(&e, "site", si->cfg->name);
-			ev_addf(&e, "days_left", "%ld", days);
-			ev_add(&e, "certificate", si->cfg->certificate);
-			ev_emit(&e, LOG_WARNING);
-			site_event(si, "cert-expiring");
-		}
-	}
-}
-
 static void site_init(struct daemon *d, struct siteinfo *si, const struct site *cfg)
 {
 	struct errlist errs = { 0 };
 
 	memset(si, 0, sizeof(*si));
+	si->d = d;
 	si->cfg = cfg;
 	si->cur = cfg->addr;
 	si->settle = (struct timer){ .fn = on_settle, .arg = si };
 	si->cert_ok = cert_load(cfg, &si->cert, &errs, NULL) == 0;
-	cert_events(si, &errs, d->pol->expiry_warn_days);
-	errlist_free(&errs);
 	si->state = cfg->wildcard ? SS_WILDCARD : SS_UNBOUND;
 	if (!si->cert_ok)
 		si->state = SS_FAILED;
 	si->since = time(NULL);
+	watch_cert(d, si, &errs);
+	errlist_free(&errs);
 }
 
 /* Start-up (or new site): take the state file's binding if it still belongs to this policy. */
@@ -520,6 +498,7 @@ static void free_sites(struct daemon *d, struct siteinfo *sites, size_t n)
 		if (sites[i].job)
 			job_abort(d, sites[i].job);
 		timer_cancel(&d->timers, &sites[i].settle);
+		timer_cancel(&d->timers, &sites[i].cert_timer);
 		cert_free(&sites[i].cert);
 	}
 	free(sites);
@@ -543,7 +522,7 @@ int daemon_rebind(struct daemon *d, struct siteinfo *si, const struct ipaddr *to
 		return snprintf(err, errlen, "site %s is bound to all addresses", si->cfg->name), -1;
 	if (si->job)
 		return snprintf(err, errlen, "site %s has a rebind in progress", si->cfg->name), -1;
-	if (!si->cert_ok)
+	if (!si->cert_ok || watch_recheck_cert(d, si) < 0)
 		return snprintf(err, errlen, "site %s has an unusable certificate", si->cfg->name), -1;
 	if (!to) {
 		if (!daemon_candidates(d, si, &best, 1))
@@ -562,6 +541,19 @@ int daemon_rebind(struct daemon *d, struct siteinfo *si, const struct ipaddr *to
 }
 
 /* --- policy reload ------------------------------------------------------------------- */
+
+/* A site carried over into the new table keeps its pending deadline. */
+static void move_timer(struct daemon *d, struct timer *from, struct timer *to, void *arg)
+{
+	uint64_t when = from->when;
+	bool armed = timer_armed(from);
+
+	timer_cancel(&d->timers, from);
+	to->idx = 0;
+	to->arg = arg;
+	if (armed)
+		timer_arm(&d->timers, to, when);
+}
 
 int daemon_reload(struct daemon *d, struct errlist *errs)
 {
@@ -604,14 +596,9 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 			/* Unchanged: keep the binding and its timers; no re-render. */
 			ns[i] = *old;
 			ns[i].cfg = nc;
-			ns[i].settle.arg = &ns[i];
 			ns[i].indexed = false;
-			if (timer_armed(&old->settle)) {
-				uint64_t when = old->settle.when;
-				timer_cancel(&d->timers, &old->settle);
-				ns[i].settle.idx = 0;
-				timer_arm(&d->timers, &ns[i].settle, when);
-			}
+			move_timer(d, &old->settle, &ns[i].settle, &ns[i]);
+			move_timer(d, &old->cert_timer, &ns[i].cert_timer, &ns[i]);
 			memset(&old->cert, 0, sizeof(old->cert));
 			old->cfg = NULL;
 		} else {
@@ -624,6 +611,7 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 				log_msg(LOG_NOTICE, "site %s removed from the policy; its files are "
 					"left as they are", os[k].cfg->name);
 			timer_cancel(&d->timers, &os[k].settle);
+			timer_cancel(&d->timers, &os[k].cert_timer);
 			cert_free(&os[k].cert);
 		}
 	}
@@ -642,6 +630,7 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 		site_index_update(d, &ns[i]);
 	}
 	daemon_write_state(d);
+	watch_nonlocal(d);
 	ev_begin(&e, "config-reloaded");
 	ev_add(&e, "file", d->config_path);
 	ev_addf(&e, "sites", "%zu", d->nsites);
@@ -719,7 +708,6 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	struct ev e;
 
 	memset(d, 0, sizeof(*d));
-	the_daemon = d;
 	d->config_path = o->config_path;
 	d->dry_run = o->dry_run;
 	d->epfd = -1;
@@ -757,6 +745,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 		return 71;
 	if (control_open(d) < 0)
 		return 71;
+	watch_init(d);
 	if (state_read(d->pol->state_file, &bindings, &nb, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_msg(LOG_WARNING, "state file ignored: %s", errs.msg[i]);
@@ -780,6 +769,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	}
 	free(bindings);
 	daemon_write_state(d);
+	watch_stale_now(d);
 	return 0;
 }
 
@@ -841,6 +831,7 @@ int daemon_run(struct daemon *d)
 void daemon_free(struct daemon *d)
 {
 	control_close(d);
+	watch_free(d);
 	if (d->sites)
 		free_sites(d, d->sites, d->nsites);
 	d->sites = NULL;

@@ -31,6 +31,7 @@ struct job;
 struct ctlconn;
 
 struct siteinfo {
+	struct daemon *d;
 	const struct site *cfg;          /* in d->pol */
 	struct certinfo cert;
 	bool cert_ok;
@@ -42,6 +43,8 @@ struct siteinfo {
 	bool waiting;                    /* rebind site with no candidate: retry on arrivals */
 	bool redecide;                   /* something changed while a job ran */
 	struct timer settle;
+	struct timer cert_timer;         /* next expiry threshold or reminder */
+	long long expiring_logged;       /* wall clock of the last cert-expiring line */
 	struct job *job;
 	char last_event[32];
 	long long last_event_at;
@@ -63,6 +66,10 @@ struct daemon {
 	struct timerheap timers;
 	uint64_t armed_for;              /* what the timerfd is set to (0 = disarmed) */
 	SSL_CTX *sslctx;
+	struct listeners *listeners;     /* inet_diag; NULL if unavailable */
+	struct timer stale_timer;        /* deferred listener-stale check */
+	struct stale { struct ipaddr a; unsigned port; } *stale;   /* reported, still stale */
+	size_t nstale;
 
 	const char *config_path;
 	bool dry_run;
@@ -92,6 +99,19 @@ typedef void (*job_done_fn)(void *arg, bool ok, const char *reason);
 int job_start(struct daemon *d, struct siteinfo *si, const struct ipaddr *to, int to_ifindex,
 	      bool initial, job_done_fn done, void *done_arg);
 void job_abort(struct daemon *d, struct job *j);
+
+/* watch.c: conditions that last (listeners, certificate expiry, kernel settings). */
+void watch_init(struct daemon *d);
+void watch_free(struct daemon *d);
+/* Addresses went away: check for listening sockets left on absent addresses (deferred). */
+void watch_addresses_changed(struct daemon *d);
+void watch_stale_now(struct daemon *d);
+/* Logs certificate problems for si and arms its expiry timer. */
+void watch_cert(struct daemon *d, struct siteinfo *si, const struct errlist *errs);
+/* Re-reads si's certificate and key before a rebind. 0 usable, -1 not (logged, site failed). */
+int watch_recheck_cert(struct daemon *d, struct siteinfo *si);
+/* nonlocal_bind: enable (sysctls to 1) or check (warn when off and a server is shared). */
+void watch_nonlocal(struct daemon *d);
 
 /* control.c */
 int control_open(struct daemon *d);

@@ -14,11 +14,13 @@
 #include "monitor/log.h"
 #include "monitor/render.h"
 #include "monitor/tlsprobe.h"
+#include "netlink/listeners.h"
 
 #define TARGET_MAX (1024 * 1024)
 #define VERIFY_RETRY_MS 100
+#define LISTEN_POLL_MS 50
 
-enum phase { PH_RELOAD, PH_VERIFY, PH_ROLLBACK };
+enum phase { PH_RELOAD, PH_LISTEN, PH_VERIFY, PH_ROLLBACK };
 
 struct tgt {
 	char *old;            /* previous content (NULL: the file did not exist) */
@@ -183,6 +185,9 @@ static void fail_logged(struct job *j, bool rolled_back)
 	add_hint(j, &e);
 	ev_emit(&e, LOG_ERR);
 	site_event(si, "rebind-failed");
+	/* Stay unbound, but try again when a matching address next appears. */
+	if (!j->initial && si->cfg->on_change == ONC_REBIND)
+		si->waiting = true;
 	if (!rolled_back && !j->initial) {
 		/* on_failure = alert: the new files stay; the binding is there but unproven. */
 		si->cur = j->to;
@@ -252,6 +257,7 @@ static void fail(struct job *j, const char *fmt, ...)
 }
 
 static void verify_attempt(void *arg);
+static void start_verify(struct job *j);
 
 static void on_deadline(void *arg)
 {
@@ -266,6 +272,18 @@ static void on_deadline(void *arg)
 		snprintf(j->reason + strlen(j->reason), sizeof(j->reason) - strlen(j->reason),
 			 "; the rollback reload timed out too");
 		fail_logged(j, true);
+	} else if (j->phase == PH_LISTEN) {
+		struct ev e;
+		endpoint_of(j, ep, sizeof(ep));
+		ev_begin(&e, "listener-missing");
+		ev_add(&e, "site", j->si->cfg->name);
+		ev_add(&e, "endpoint", ep);
+		ev_addf(&e, "waited_ms", "%u", j->si->cfg->verify_timeout_ms);
+		ev_add(&e, "reason", "the reload command succeeded but nothing listens there: the "
+		       "server did not take the new configuration (check its error log)");
+		ev_emit(&e, LOG_ERR);
+		site_event(j->si, "listener-missing");
+		fail(j, "nothing listens on %s after the reload", ep);
 	} else {
 		endpoint_of(j, ep, sizeof(ep));
 		char last[sizeof(j->reason)];
@@ -336,10 +354,46 @@ static void start_verify(struct job *j)
 		return;
 	}
 	j->phase = PH_VERIFY;
+	j->retry.fn = verify_attempt;
 	j->reason[0] = '\0';
 	j->deadline.fn = on_deadline;
 	timer_arm(&j->d->timers, &j->deadline, now_ms() + j->si->cfg->verify_timeout_ms);
 	verify_attempt(j);
+}
+
+/* Is something listening on the new endpoint (or the wildcard for its port)? */
+static void listen_poll(void *arg)
+{
+	struct job *j = arg;
+	struct listener *v = NULL;
+	struct ipaddr any = { .family = AF_INET };
+	size_t n = 0;
+	bool ok;
+
+	if (!j->d->listeners || listeners_dump(j->d->listeners, &v, &n) < 0) {
+		/* No inet_diag here: the handshake alone will tell. */
+		free(v);
+		timer_cancel(&j->d->timers, &j->deadline);
+		start_verify(j);
+		return;
+	}
+	ok = listeners_serve(v, n, j->wildcard ? &any : &j->to, j->si->cfg->port);
+	free(v);
+	if (ok) {
+		timer_cancel(&j->d->timers, &j->deadline);
+		start_verify(j);
+		return;
+	}
+	timer_arm(&j->d->timers, &j->retry, now_ms() + LISTEN_POLL_MS);
+}
+
+static void start_listen_wait(struct job *j)
+{
+	j->phase = PH_LISTEN;
+	j->retry.fn = listen_poll;
+	j->deadline.fn = on_deadline;
+	timer_arm(&j->d->timers, &j->deadline, now_ms() + j->si->cfg->verify_timeout_ms);
+	listen_poll(j);
 }
 
 static void on_child_output(struct daemon *d, struct watcher *w, uint32_t events)
@@ -379,7 +433,7 @@ static void on_child_exit(struct daemon *d, struct watcher *w, uint32_t events)
 		fail(j, "reload %s%s%s", st, *line ? ": " : "", line);
 		return;
 	}
-	start_verify(j);
+	start_listen_wait(j);
 }
 
 static int start_reload(struct job *j)

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/* inet_diag listener dumps through libnl-idiag-3. */
+#include "netlink/listeners.h"
+
+#include <dirent.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netlink/idiag/idiagnl.h>
+#include <netlink/idiag/msg.h>
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/netlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct listeners {
+	struct nl_sock *sk;
+};
+
+struct listeners *listeners_open(void)
+{
+	struct listeners *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->sk = nl_socket_alloc();
+	if (!l->sk || idiagnl_connect(l->sk) < 0) {
+		listeners_close(l);
+		return NULL;
+	}
+	return l;
+}
+
+void listeners_close(struct listeners *l)
+{
+	if (!l)
+		return;
+	if (l->sk)
+		nl_socket_free(l->sk);
+	free(l);
+}
+
+struct collect {
+	struct listener *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void collect_one(struct nl_object *obj, void *arg)
+{
+	struct idiagnl_msg *m = (struct idiagnl_msg *)obj;
+	struct collect *c = arg;
+	struct nl_addr *src = idiagnl_msg_get_src(m);
+	struct listener *x;
+
+	if (!src || idiagnl_msg_get_state(m) != IDIAG_SS_LISTEN)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 32;
+		struct listener *v = realloc(c->v, cap * sizeof(*v));
+		if (!v) {
+			c->oom = true;
+			return;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	x = &c->v[c->n];
+	memset(x, 0, sizeof(*x));
+	x->addr.family = (sa_family_t)idiagnl_msg_get_family(m);
+	if (x->addr.family != AF_INET && x->addr.family != AF_INET6)
+		return;
+	/* libnl hands over the kernel's 16-byte idiag_src array whatever the family. */
+	if ((size_t)nl_addr_get_len(src) < ipaddr_len(&x->addr))
+		return;
+	memcpy(x->addr.u.b, nl_addr_get_binary_addr(src), ipaddr_len(&x->addr));
+	x->any = true;
+	for (size_t i = 0; i < ipaddr_len(&x->addr); i++)
+		if (x->addr.u.b[i])
+			x->any = false;
+	x->port = ntohs(idiagnl_msg_get_sport(m));    /* kept in network order by libnl */
+	x->inode = idiagnl_msg_get_inode(m);
+	/* The per-family dumps can return the same socket twice. */
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].inode == x->inode && x->inode)
+			return;
+	c->n++;
+}
+
+int listeners_dump(struct listeners *l, struct listener **out, size_t *n)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct collect c = { 0 };
+
+	*out = NULL;
+	*n = 0;
+	for (size_t f = 0; f < 2; f++) {
+		struct nl_cache *cache = NULL;
+		int err = idiagnl_msg_alloc_cache(l->sk, families[f], 1 << IDIAG_SS_LISTEN, &cache);
+		if (err < 0) {
+			free(c.v);
+			errno = EIO;
+			return -1;
+		}
+		nl_cache_foreach(cache, collect_one, &c);
+		nl_cache_free(cache);
+	}
+	if (c.oom) {
+		free(c.v);
+		errno = ENOMEM;
+		return -1;
+	}
+	*out = c.v;
+	*n = c.n;
+	return 0;
+}
+
+bool listeners_serve(const struct listener *v, size_t n, const struct ipaddr *a, unsigned port)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].port != port)
+			continue;
+		/* Family-exact: a [::] listener may be v6only (nginx's default), so it proves
+		 * nothing for IPv4; the handshake that follows is the real proof anyway. */
+		if (v[i].any && v[i].addr.family == a->family)
+			return true;
+		if (ipaddr_eq(&v[i].addr, a))
+			return true;
+	}
+	return false;
+}
+
+int listeners_owner(uint32_t inode, char *comm, size_t commlen)
+{
+	char want[32], path[600], link[64];
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	int found = 0;
+
+	if (!proc)
+		return 0;
+	snprintf(want, sizeof(want), "socket:[%u]", inode);
+	while (!found && (p = readdir(proc))) {
+		DIR *fds;
+		struct dirent *f;
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds))) {
+			ssize_t len;
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name, f->d_name);
+			len = readlink(path, link, sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = '\0';
+			if (!strcmp(link, want)) {
+				found = atoi(p->d_name);
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	if (found && comm) {
+		FILE *fc;
+		snprintf(path, sizeof(path), "/proc/%d/comm", found);
+		comm[0] = '\0';
+		if ((fc = fopen(path, "re"))) {
+			if (fgets(comm, (int)commlen, fc))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(fc);
+		}
+	}
+	return found;
+}
