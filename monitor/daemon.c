@@ -206,6 +206,18 @@ static void log_loss(struct siteinfo *si, const struct decision *dec, int prio)
 	site_event(si, "address-lost");
 }
 
+/* The loss is now reported: the site is unbound, and the state file says so. */
+static void note_unbound(struct daemon *d, struct siteinfo *si)
+{
+	if (si->lost_reported && si->state == SS_UNBOUND)
+		return;
+	if (si->state != SS_UNBOUND)
+		si->since = time(NULL);
+	si->state = SS_UNBOUND;
+	si->lost_reported = true;
+	daemon_write_state(d);
+}
+
 static void decide_now(struct daemon *d, struct siteinfo *si)
 {
 	struct decide_ctx ctx;
@@ -265,23 +277,15 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 	case ACT_REBIND:
 		if (!si->lost_reported)
 			log_loss(si, &dec, si->cfg->alert_priority);
-		si->lost_reported = true;
-		if (si->state != SS_UNBOUND) {
-			si->state = SS_UNBOUND;
-			si->since = time(NULL);
-		}
+		note_unbound(d, si);
+		/* Should this attempt be refused or fail, try again when an address appears. */
+		si->waiting = true;
 		/* The certificate may have been renewed (or broken) since it was loaded. */
 		if (watch_recheck_cert(d, si) == 0)
 			job_start(d, si, &dec.to, dec.to_ifindex, false, NULL, NULL);
 		return;
 	}
-	if (!si->lost_reported || si->state != SS_UNBOUND) {
-		if (si->state != SS_UNBOUND)
-			si->since = time(NULL);
-		si->state = SS_UNBOUND;
-		si->lost_reported = true;
-		daemon_write_state(d);
-	}
+	note_unbound(d, si);
 }
 
 static void on_settle(void *arg)
@@ -381,10 +385,16 @@ static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 		FOR_SITES_AT(d, &e->ip, si)
 			if (decide_bound(si->cfg, &si->cur, d->tab))
 				mark_back(d, si);
-		/* Rebind sites waiting for any matching address get another look. */
-		for (size_t i = 0; i < d->nsites; i++)
-			if (d->sites[i].waiting && !timer_armed(&d->sites[i].settle))
-				timer_arm(&d->timers, &d->sites[i].settle, now_ms());
+		/* Rebind sites waiting for a replacement get another look, if this one matches. */
+		for (size_t i = 0; i < d->nsites; i++) {
+			struct siteinfo *w = &d->sites[i];
+			struct decide_ctx ctx;
+			if (!w->waiting || timer_armed(&w->settle))
+				continue;
+			decide_ctx_init(d, w, &ctx);
+			if (decide_follows(w->cfg, &w->cur, &ctx, e))
+				timer_arm(&d->timers, &w->settle, now_ms());
+		}
 		break;
 	case AC_DADFAILED:
 		report_dad(d, e);

@@ -156,7 +156,15 @@ start_certbindd() {
 	CB_PID=$!
 	PIDS="$PIDS $CB_PID"
 	wait_for 15 test -S "$T/ctl.sock" || fail "certbindd did not open its control socket"
+	wait_idle || fail "certbindd's start-up reconciliation did not finish"
 }
+
+# wait_idle: no site has a rebind (render/reload/verify) in progress.
+idle() {
+	"$CERTBINDCTL" -s "$T/ctl.sock" --json status |
+		python3 -c 'import json,sys; sys.exit(any(s["busy"] for s in json.load(sys.stdin)["sites"]))'
+}
+wait_idle() { wait_for 20 idle; }
 
 stop_certbindd() {
 	kill -TERM "$CB_PID" 2>/dev/null

@@ -16,6 +16,9 @@ wait_for 10 log_has '^crit certbind\[[0-9]+\]: event=address-lost site=www endpo
 [ "$(mtime "$T/nginx/www.conf")" = "$before_m" ] || fail "the alert site's snippet was rewritten"
 [ "$(nginx_reloads)" = "$reloads" ] || fail "nginx was reloaded for an alert site"
 log_has 'event=rebind ' && fail "an alert site was rebound"
+# nginx still listens on the vanished address: the forgotten binding, named.
+wait_for 5 log_has '^warning certbind\[[0-9]+\]: event=listener-stale site=www endpoint=192\.0\.2\.200:443 pid=[0-9]+ process=nginx ' ||
+	fail "no listener-stale naming nginx's socket on 192.0.2.200:443"
 wait_for 5 grep -q 'state = "unbound"' "$T/state" || fail "state file does not say unbound"
 ctl status | grep -Eq '^www +192\.0\.2\.200:443 +unbound' || fail "status does not say unbound"
 # It comes back: address-restored, bound again.
