@@ -632,8 +632,19 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 	d->nsites = np->nsites;
 	index_build(d);
 	for (size_t i = 0; i < d->nsites; i++) {
-		if (ns[i].cfg)
+		if (ns[i].cfg) {
+			/* Unchanged policy, but the certificate may have been renewed on disk. */
+			unsigned char before[32];
+			memcpy(before, ns[i].cert.sha256, sizeof(before));
+			if (ns[i].cert_ok && watch_recheck_cert(d, &ns[i]) == 0 &&
+			    memcmp(before, ns[i].cert.sha256, sizeof(before))) {
+				watch_cert(d, &ns[i], NULL);
+				if (ns[i].state == SS_BOUND || ns[i].state == SS_WILDCARD)
+					job_start(d, &ns[i], ns[i].cfg->wildcard ? NULL : &ns[i].cur,
+						  ns[i].cur_ifindex, true, NULL, NULL);
+			}
 			continue;
+		}
 		site_init(d, &ns[i], &np->sites[i]);
 		site_index_update(d, &ns[i]);
 		reconcile(d, &ns[i], NULL);
