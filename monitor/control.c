@@ -154,6 +154,7 @@ static void do_status(struct ctlconn *c)
 	json_object_object_add(o, "sites", a);
 	json_object_object_add(o, "addresses", json_object_new_int64((int64_t)addrtab_count(d->tab)));
 	json_object_object_add(o, "address_events", json_object_new_int64((int64_t)d->addr_events));
+	json_object_object_add(o, "netlink_events", json_object_new_int64((int64_t)nlwatch_events(d->nl)));
 	json_object_object_add(o, "resyncs", json_object_new_int64((int64_t)nlwatch_resyncs(d->nl)));
 	reply(c, o);
 }

@@ -34,6 +34,30 @@ void site_event(struct siteinfo *si, const char *event)
 	si->last_event_at = time(NULL);
 }
 
+void site_set_waiting(struct siteinfo *si, bool waiting)
+{
+	struct daemon *d = si->d;
+
+	if (si->waiting == waiting)
+		return;
+	si->waiting = waiting;
+	if (waiting) {
+		si->wprev = NULL;
+		si->wnext = d->waiting;
+		if (d->waiting)
+			d->waiting->wprev = si;
+		d->waiting = si;
+	} else {
+		if (si->wprev)
+			si->wprev->wnext = si->wnext;
+		else
+			d->waiting = si->wnext;
+		if (si->wnext)
+			si->wnext->wprev = si->wprev;
+		si->wnext = si->wprev = NULL;
+	}
+}
+
 void daemon_watch(struct daemon *d, struct watcher *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
@@ -247,7 +271,8 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 					  endpoint_str(&si->cur, si->cfg->port, ep, sizeof(ep)));
 			}
 			si->state = SS_BOUND;
-			si->lost_reported = si->waiting = false;
+			si->lost_reported = si->nocand_reported = false;
+			site_set_waiting(si, false);
 			si->since = time(NULL);
 			daemon_write_state(d);
 		}
@@ -261,9 +286,11 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 			log_loss(si, &dec, si->cfg->alert_priority);
 		break;
 	case ACT_NO_CANDIDATE:
-		if (!si->lost_reported) {
-			struct ev e;
+		if (!si->lost_reported)
 			log_loss(si, &dec, si->cfg->alert_priority);
+		if (!si->nocand_reported) {
+			struct ev e;
+			si->nocand_reported = true;
 			ev_begin(&e, "no-candidate");
 			ev_add(&e, "site", si->cfg->name);
 			ev_add(&e, "endpoint", endpoint_str(&si->cur, si->cfg->port, ep, sizeof(ep)));
@@ -272,14 +299,22 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 			ev_emit(&e, si->cfg->alert_priority);
 			site_event(si, "no-candidate");
 		}
-		si->waiting = true;
+		site_set_waiting(si, true);
+		break;
+	case ACT_WAIT:
+		/* A matching address is still in DAD: no alarm; its arrival wakes the site. */
+		if (!si->lost_reported)
+			log_loss(si, &dec, si->cfg->alert_priority);
+		log_debug("site %s: waiting for a tentative replacement to finish DAD",
+			  si->cfg->name);
+		site_set_waiting(si, true);
 		break;
 	case ACT_REBIND:
 		if (!si->lost_reported)
 			log_loss(si, &dec, si->cfg->alert_priority);
 		note_unbound(d, si);
 		/* Should this attempt be refused or fail, try again when an address appears. */
-		si->waiting = true;
+		site_set_waiting(si, true);
 		/* The certificate may have been renewed (or broken) since it was loaded. */
 		if (watch_recheck_cert(d, si) == 0)
 			job_start(d, si, &dec.to, dec.to_ifindex, false, NULL, NULL);
@@ -369,6 +404,19 @@ static void report_dad(struct daemon *d, const struct addrent *e)
 	}
 }
 
+/* Sites waiting for a replacement get another look, if this address matches. O(waiting). */
+static void wake_waiting(struct daemon *d, const struct addrent *e)
+{
+	for (struct siteinfo *w = d->waiting; w; w = w->wnext) {
+		struct decide_ctx ctx;
+		if (timer_armed(&w->settle))
+			continue;
+		decide_ctx_init(d, w, &ctx);
+		if (decide_follows(w->cfg, &w->cur, &ctx, e))
+			timer_arm(&d->timers, &w->settle, now_ms());
+	}
+}
+
 static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 {
 	struct daemon *d = arg;
@@ -385,28 +433,36 @@ static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 		FOR_SITES_AT(d, &e->ip, si)
 			if (decide_bound(si->cfg, &si->cur, d->tab))
 				mark_back(d, si);
-		/* Rebind sites waiting for a replacement get another look, if this one matches. */
-		for (size_t i = 0; i < d->nsites; i++) {
-			struct siteinfo *w = &d->sites[i];
-			struct decide_ctx ctx;
-			if (!w->waiting || timer_armed(&w->settle))
-				continue;
-			decide_ctx_init(d, w, &ctx);
-			if (decide_follows(w->cfg, &w->cur, &ctx, e))
-				timer_arm(&d->timers, &w->settle, now_ms());
-		}
+		wake_waiting(d, e);
 		break;
 	case AC_DADFAILED:
 		report_dad(d, e);
+		/* A site waiting for this address to finish DAD must now decide without it. */
+		wake_waiting(d, e);
 		break;
 	default:
 		break;
 	}
 }
 
+/* A rename (or an interface appearing under a name a site uses) changes which addresses
+ * count for sites that name an interface; re-evaluate those. */
 static void on_link(void *arg, int ifindex, const char *name, unsigned flags, bool gone)
 {
+	struct daemon *d = arg;
+
 	log_debug("link %d (%s) %s", ifindex, name, gone ? "removed" : "changed");
+	for (size_t i = 0; i < d->nsites; i++) {
+		struct siteinfo *si = &d->sites[i];
+		if (si->cfg->wildcard || (!si->cfg->interface && !si->cfg->follow.interface))
+			continue;
+		if (decide_bound(si->cfg, &si->cur, d->tab))
+			mark_back(d, si);
+		else
+			mark_lost(d, si);
+		if (si->waiting && !timer_armed(&si->settle))
+			timer_arm(&d->timers, &si->settle, now_ms());
+	}
 }
 
 static void on_resync(void *arg, unsigned changes)
@@ -433,10 +489,23 @@ static void on_resync(void *arg, unsigned changes)
 static const struct nlwatch_ops nlops = { .addr = on_addr, .link = on_link,
 					  .resync = on_resync };
 
+static void on_resync_timer(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (nlwatch_resync(d->nl) < 0)
+		log_warn("netlink resync");
+}
+
 static void on_netlink(struct daemon *d, struct watcher *w, uint32_t events)
 {
-	if (nlwatch_process(d->nl) < 0)
+	uint64_t due = 0;
+
+	if (nlwatch_process(d->nl, now_ms(), &due) < 0)
 		log_warn("netlink");
+	/* Overflow again right after a resync: the re-dump is deferred, not skipped. */
+	if (due && !timer_armed(&d->resync_timer))
+		timer_arm(&d->timers, &d->resync_timer, due);
 }
 
 /* --- sites: certificates, reconciliation ------------------------------------------- */
@@ -759,6 +828,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 		return 71;
 	}
 	d->w_nl = (struct watcher){ .fd = nlwatch_fd(d->nl), .cb = on_netlink };
+	d->resync_timer = (struct timer){ .fn = on_resync_timer, .arg = d };
 	daemon_watch(d, &d->w_nl, EPOLLIN);
 	daemon_watch(d, &d->w_sig, EPOLLIN);
 	daemon_watch(d, &d->w_timer, EPOLLIN);

@@ -40,7 +40,9 @@ struct siteinfo {
 	enum site_state state;
 	long long since;                 /* wall clock of the last state change */
 	bool lost_reported;              /* address-lost logged for the current loss */
+	bool nocand_reported;            /* no-candidate logged for the current loss */
 	bool waiting;                    /* rebind site with no candidate: retry on arrivals */
+	struct siteinfo *wnext, *wprev;  /* the waiting list (d->waiting) */
 	bool redecide;                   /* something changed while a job ran */
 	struct timer settle;
 	struct timer cert_timer;         /* next expiry threshold or reminder */
@@ -76,11 +78,15 @@ struct daemon {
 	bool quit;
 	bool reload_pending;
 	size_t jobs_running;
+	struct siteinfo *waiting;        /* rebind sites waiting for a matching address */
+	struct timer resync_timer;       /* a deferred (rate-limited) netlink resync */
 	unsigned long long addr_events;
 };
 
 /* daemon.c */
 void site_event(struct siteinfo *si, const char *event);
+/* Puts si on (or takes it off) the list of sites waiting for a replacement address. */
+void site_set_waiting(struct siteinfo *si, bool waiting);
 void site_index_update(struct daemon *d, struct siteinfo *si);
 int daemon_write_state(struct daemon *d);
 void daemon_watch(struct daemon *d, struct watcher *w, uint32_t events);

@@ -124,8 +124,8 @@ static void commit(struct job *j)
 	if (moved || si->state != (j->wildcard ? SS_WILDCARD : SS_BOUND))
 		si->since = time(NULL);
 	si->state = j->wildcard ? SS_WILDCARD : SS_BOUND;
-	si->lost_reported = false;
-	si->waiting = false;
+	si->lost_reported = si->nocand_reported = false;
+	site_set_waiting(si, false);
 	if (moved) {
 		ev_begin(&e, "rebind");
 		ev_add(&e, "site", si->cfg->name);
@@ -187,7 +187,7 @@ static void fail_logged(struct job *j, bool rolled_back)
 	site_event(si, "rebind-failed");
 	/* Stay unbound, but try again when a matching address next appears. */
 	if (!j->initial && si->cfg->on_change == ONC_REBIND)
-		si->waiting = true;
+		site_set_waiting(si, true);
 	if (!rolled_back && !j->initial) {
 		/* on_failure = alert: the new files stay; the binding is there but unproven. */
 		si->cur = j->to;

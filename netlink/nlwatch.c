@@ -25,6 +25,7 @@ struct nlwatch {
 	bool quiet;               /* initial dump: fill the table, report nothing */
 	unsigned changes;         /* differences found by the current resync */
 	unsigned long events, resyncs;
+	uint64_t last_resync;     /* ms, CLOCK_MONOTONIC */
 };
 
 static int addr_from_obj(struct rtnl_addr *a, struct addrent *e)
@@ -163,7 +164,8 @@ out:
 struct nlwatch *nlwatch_open(struct addrtab *t, const struct nlwatch_ops *ops, void *arg)
 {
 	struct nlwatch *w = calloc(1, sizeof(*w));
-	int size = NLWATCH_RCVBUF, err;
+	const char *env = getenv("CERTBIND_NETLINK_RCVBUF");
+	int size = env && atoi(env) > 0 ? atoi(env) : NLWATCH_RCVBUF, err;
 
 	if (!w)
 		return NULL;
@@ -239,8 +241,9 @@ int nlwatch_resync(struct nlwatch *w)
 	return (int)w->changes;
 }
 
-int nlwatch_process(struct nlwatch *w)
+int nlwatch_process(struct nlwatch *w, uint64_t now, uint64_t *resync_due)
 {
+	*resync_due = 0;
 	for (;;) {
 		int n = nl_recvmsgs_report(w->ev, w->cb);
 		if (n > 0)
@@ -250,6 +253,11 @@ int nlwatch_process(struct nlwatch *w)
 		if (n == -NLE_NOMEM) {
 			/* ENOBUFS: the kernel dropped events. Our view is stale until re-dumped. */
 			drain(w);
+			if (w->last_resync && now < w->last_resync + NLWATCH_RESYNC_MIN_MS) {
+				*resync_due = w->last_resync + NLWATCH_RESYNC_MIN_MS;
+				return 0;
+			}
+			w->last_resync = now;
 			return nlwatch_resync(w) < 0 ? -1 : 0;
 		}
 		/* A malformed message is skipped; anything else is a broken socket. */

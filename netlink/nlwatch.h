@@ -24,10 +24,17 @@ struct nlwatch;
 struct nlwatch *nlwatch_open(struct addrtab *t, const struct nlwatch_ops *ops, void *arg);
 void nlwatch_close(struct nlwatch *w);
 int nlwatch_fd(const struct nlwatch *w);
-/* Reads everything pending (non-blocking). Returns 0, or -1 on a fatal socket error. */
-int nlwatch_process(struct nlwatch *w);
+/*
+ * Reads everything pending (non-blocking); now is CLOCK_MONOTONIC in ms. On overflow it
+ * drains the socket and re-dumps, at most once per NLWATCH_RESYNC_MIN_MS: a later
+ * overflow sets *resync_due (ms) for the caller to call nlwatch_resync then.
+ * Returns 0, or -1 on a fatal socket error.
+ */
+#define NLWATCH_RESYNC_MIN_MS 1000
+int nlwatch_process(struct nlwatch *w, uint64_t now, uint64_t *resync_due);
 /* Re-dumps all links and addresses and reports the difference; returns changes or -1. */
 int nlwatch_resync(struct nlwatch *w);
+/* The receive buffer: 32 MiB, or CERTBIND_NETLINK_RCVBUF bytes (for tests and tuning). */
 /* Events processed so far, resyncs so far. */
 unsigned long nlwatch_events(const struct nlwatch *w);
 unsigned long nlwatch_resyncs(const struct nlwatch *w);

@@ -40,14 +40,12 @@ bool decide_follows(const struct site *s, const struct ipaddr *lost, const struc
 
 struct cand {
 	const struct addrent *e;
-	bool deprecated, shared;
+	bool shared;
 };
 
-/* SPEC order: not deprecated, not shared, wider scope, newest, lowest address. */
+/* Choice order: not shared, wider scope, newest, lowest address (deprecated never). */
 static int cand_cmp(const struct cand *a, const struct cand *b)
 {
-	if (a->deprecated != b->deprecated)
-		return a->deprecated ? 1 : -1;
 	if (a->shared != b->shared)
 		return a->shared ? 1 : -1;
 	if (a->e->scope != b->e->scope)
@@ -71,22 +69,28 @@ static void insert_best(struct cand *best, size_t *n, const struct cand *c)
 		best[i] = *c;
 }
 
-static void candidates(const struct site *s, const struct ipaddr *lost,
+/* Fills the candidates; returns whether a matching address is still in DAD. */
+static bool candidates(const struct site *s, const struct ipaddr *lost,
 		       const struct decide_ctx *ctx, struct decision *out)
 {
 	struct cand best[DECIDE_MAX_CANDS];
 	size_t n = 0;
+	bool tentative = false;
 
 	for (size_t i = 0; i < addrtab_count(ctx->tab); i++) {
 		const struct addrent *e = addrtab_at(ctx->tab, i);
 		struct cand c = { .e = e };
 
-		if (!addrent_usable(e) || ipaddr_eq(&e->ip, lost) ||
+		/* A deprecated address is on its way out: never a replacement. */
+		if (ipaddr_eq(&e->ip, lost) || (e->flags & (IFA_F_DEPRECATED | IFA_F_DADFAILED)) ||
 		    !decide_follows(s, lost, ctx, e))
 			continue;
 		if (ctx->endpoint_taken && ctx->endpoint_taken(ctx->arg, s, &e->ip, s->port))
 			continue;
-		c.deprecated = e->flags & IFA_F_DEPRECATED;
+		if (!addrent_usable(e)) {
+			tentative = true;
+			continue;
+		}
 		c.shared = ctx->address_shared && ctx->address_shared(ctx->arg, s, &e->ip);
 		insert_best(best, &n, &c);
 	}
@@ -103,6 +107,7 @@ static void candidates(const struct site *s, const struct ipaddr *lost,
 		out->to = best[0].e->ip;
 		out->to_ifindex = best[0].e->ifindex;
 	}
+	return tentative;
 }
 
 enum action decide(const struct site *s, const struct ipaddr *cur, const struct decide_ctx *ctx,
@@ -118,7 +123,8 @@ enum action decide(const struct site *s, const struct ipaddr *cur, const struct 
 		candidates(s, cur, ctx, out);
 		return out->action = ACT_ALERT;
 	case ONC_REBIND:
-		candidates(s, cur, ctx, out);
+		if (candidates(s, cur, ctx, out) && !out->ncands)
+			return out->action = ACT_WAIT;
 		return out->action = out->ncands ? ACT_REBIND : ACT_NO_CANDIDATE;
 	}
 	return out->action = ACT_NONE;

@@ -12,6 +12,7 @@ enum action {
 	ACT_ALERT,         /* alert; .cands lists replacement candidates */
 	ACT_LOG,           /* on_change = ignore: log at info */
 	ACT_NO_CANDIDATE,  /* rebind wanted, nothing matches follow: alert, wait */
+	ACT_WAIT,          /* rebind wanted, a matching address is still tentative (DAD) */
 };
 
 #define DECIDE_MAX_CANDS 8

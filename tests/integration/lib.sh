@@ -223,3 +223,60 @@ EOC
 # How many times nginx has been told to reload so far.
 nginx_reloads() { grep -c 'signal 1 (SIGHUP) received' "$T/nginx-error.log"; }
 mtime() { stat -c '%i %Y.%y' "$1"; }
+
+# v6_site ON_CHANGE [EXTRA]: like www_site, on 2001:db8::200/64 (added without DAD).
+v6_site() {
+	local on_change=$1 extra=${2:-}
+	base_setup
+	ip addr add 2001:db8::200/64 dev cb0 nodad
+	make_cert www www.example.test "DNS:www.example.test,IP:2001:db8::200,IP:2001:db8::201"
+	NGINX_SITES="www" write_nginx_conf
+	printf 'listen [2001:db8::200]:443 ssl;\nssl_certificate %s;\nssl_certificate_key %s;\n' \
+		"$T/www.pem" "$T/www.key" > "$T/nginx/www.conf"
+	start_nginx
+	cat > "$T/certbind.conf" <<EOC
+global = { state_file = "$T/state"; control_socket = "$T/ctl.sock";
+           settle_ms = ${SETTLE_MS:-300}; ${GLOBAL_EXTRA:-} };
+sites = ( {
+  name = "www"; address = "2001:db8::200"; port = 443;
+  certificate = "$T/www.pem"; key = "$T/www.key"; server_name = "www.example.test";
+  on_change = "$on_change"; follow = { interface = "cb0"; prefix = "2001:db8::/64"; };
+  targets = ( { type = "nginx"; output = "$T/nginx/www.conf"; } );
+  reload = $NGINX_RELOAD;
+  $extra
+} );
+EOC
+	WANT_FP=$(file_fp "$T/www.pem")
+}
+tentative() { ip -6 addr show dev "$1" | grep -q "$2/.*tentative"; }
+
+# The kernel's addresses and the daemon's table, as sorted "ADDRESS/LEN IFNAME" lines.
+kernel_table() { ip -o addr show | awk '{print $4, $2}' | sort; }
+daemon_table() { ctl addresses | sed 's/ (not usable)$//' | sort; }
+tables_equal() { [ "$(kernel_table)" = "$(daemon_table)" ]; }
+
+# storm_batch FILE ROUNDS: address events on veth pairs s0a..s4a that no site cares about:
+# per round, 762 addresses of 198.51.100.0/24 and 203.0.113.0/24 added on each of five
+# interfaces, their lifetimes changed, then deleted (3 events each).
+make_storm_veths() {
+	for i in 0 1 2 3 4; do
+		ip link add "s${i}a" type veth peer name "s${i}b"
+		ip link set "s${i}a" up
+	done
+}
+storm_batch() {
+	local f=$1 op
+	: > "$f"
+	for op in add change del; do
+		for i in 0 1 2 3 4; do
+			for net in 198.51.100 203.0.113; do
+				for h in $(seq 1 254); do
+					case $op in
+					change) echo "addr change $net.$h/24 dev s${i}a valid_lft 3000 preferred_lft 3000" ;;
+					*) echo "addr $op $net.$h/24 dev s${i}a" ;;
+					esac
+				done
+			done
+		done >> "$f"
+	done
+}

@@ -121,8 +121,8 @@ static void test_no_candidate(void **state)
 
 	add("198.51.100.1", 3, 0, RT_SCOPE_UNIVERSE, 100);   /* other interface */
 	add("2001:db8::1", 2, 0, RT_SCOPE_UNIVERSE, 100);    /* other family */
-	add("192.0.2.7", 2, IFA_F_TENTATIVE, 0, 200);        /* not usable */
 	add("192.0.2.6", 2, IFA_F_DADFAILED, 0, 200);        /* never chosen */
+	add("192.0.2.5", 2, IFA_F_DEPRECATED, 0, 200);       /* never chosen */
 	choice(&s, 2, &a);
 	assert_int_equal(a, ACT_NO_CANDIDATE);
 }
@@ -172,7 +172,7 @@ static void test_choice_order(void **state)
 	shared_addr = &x;
 	assert_string_equal(choice(&s, 2, &a), "192.0.2.20");
 	shared_addr = NULL;
-	/* deprecated after not deprecated, even if newest */
+	/* deprecated: never, even if newest and alone */
 	add("192.0.2.40", 2, IFA_F_DEPRECATED, RT_SCOPE_UNIVERSE, 500);
 	assert_string_equal(choice(&s, 2, &a), "192.0.2.20");
 	/* an ADDRESS:PORT another site holds is never chosen */
@@ -196,13 +196,38 @@ static void test_site_interface(void **state)
 	assert_int_equal(a, ACT_NONE);
 }
 
+static void test_deprecated_never(void **state)
+{
+	struct site s = mksite("2001:db8::200", ONC_REBIND);
+	enum action a;
+
+	add("2001:db8::9", 2, IFA_F_DEPRECATED, RT_SCOPE_UNIVERSE, 900);
+	choice(&s, 2, &a);
+	assert_int_equal(a, ACT_NO_CANDIDATE);
+}
+
+static void test_wait_for_dad(void **state)
+{
+	struct site s = mksite("2001:db8::200", ONC_REBIND);
+	enum action a;
+
+	add("2001:db8::201", 2, IFA_F_TENTATIVE, RT_SCOPE_UNIVERSE, 900);
+	choice(&s, 2, &a);
+	assert_int_equal(a, ACT_WAIT);         /* not an alert while DAD runs */
+	add("2001:db8::201", 2, IFA_F_TENTATIVE | IFA_F_DADFAILED, RT_SCOPE_UNIVERSE, 900);
+	choice(&s, 2, &a);
+	assert_int_equal(a, ACT_NO_CANDIDATE); /* failed DAD: never chosen, nothing to wait for */
+	add("2001:db8::202", 2, 0, RT_SCOPE_UNIVERSE, 100);
+	assert_string_equal(choice(&s, 2, &a), "2001:db8::202");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_bound_does_nothing), T(test_policies), T(test_alert_lists_candidates),
 		T(test_no_candidate), T(test_follow_rules), T(test_choice_order),
-		T(test_site_interface),
+		T(test_site_interface), T(test_deprecated_never), T(test_wait_for_dad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
