@@ -6,7 +6,9 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -144,4 +146,76 @@ long cert_days_left(const struct certinfo *ci, time_t now)
 bool cert_names_host(const struct certinfo *ci, const char *host)
 {
 	return ci->leaf && X509_check_host(ci->leaf, host, 0, 0, NULL) == 1;
+}
+
+struct certcache_ent {
+	const char *cert, *key;       /* the policy's strings (outlive the pass) */
+	struct certinfo ci;
+};
+
+struct certcache {
+	struct certcache_ent *slot;
+	size_t n;                     /* power of two, at least twice the sites */
+};
+
+static uint32_t str_hash(uint32_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+struct certcache *certcache_new(size_t sites)
+{
+	struct certcache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->n = 16;
+	while (c->n < sites * 2)
+		c->n *= 2;
+	c->slot = calloc(c->n, sizeof(*c->slot));
+	if (!c->slot) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void cert_copy(struct certinfo *dst, const struct certinfo *src)
+{
+	*dst = *src;
+	X509_up_ref(dst->leaf);
+}
+
+int certcache_load(struct certcache *c, const struct site *s, struct certinfo *ci,
+		   struct errlist *errs, struct errlist *warns)
+{
+	size_t i;
+
+	if (!c)
+		return cert_load(s, ci, errs, warns);
+	i = str_hash(str_hash(2166136261u, s->certificate), s->key) & (c->n - 1);
+	for (; c->slot[i].cert; i = (i + 1) & (c->n - 1))
+		if (!strcmp(c->slot[i].cert, s->certificate) && !strcmp(c->slot[i].key, s->key)) {
+			cert_copy(ci, &c->slot[i].ci);
+			return 0;
+		}
+	if (cert_load(s, ci, errs, warns) < 0)
+		return -1;
+	c->slot[i].cert = s->certificate;
+	c->slot[i].key = s->key;
+	cert_copy(&c->slot[i].ci, ci);
+	return 0;
+}
+
+void certcache_free(struct certcache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->slot[i].cert)
+			cert_free(&c->slot[i].ci);
+	free(c->slot);
+	free(c);
 }

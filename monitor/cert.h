@@ -29,6 +29,16 @@ int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
 	      struct errlist *warns);
 void cert_free(struct certinfo *ci);
 
+/*
+ * One load pass (start-up, reload) over many sites that share a certificate and key reads
+ * and checks each pair once. Failures are not cached: every site reports its own.
+ */
+struct certcache;
+struct certcache *certcache_new(size_t sites);
+int certcache_load(struct certcache *c, const struct site *s, struct certinfo *ci,
+		   struct errlist *errs, struct errlist *warns);
+void certcache_free(struct certcache *c);
+
 /* "SHA256:AA:BB:..." of a DER certificate digest. */
 void cert_fingerprint_str(const unsigned char sha256[32], char *out, size_t len);
 int cert_digest(X509 *x, unsigned char sha256[32]);

@@ -178,11 +178,18 @@ size_t daemon_candidates(struct daemon *d, struct siteinfo *si, struct ipaddr *o
 
 int daemon_write_state(struct daemon *d)
 {
+	d->state_dirty = true;
+	return 0;
+}
+
+int daemon_flush_state(struct daemon *d)
+{
 	struct binding *b;
 	int err;
 
-	if (d->dry_run)
+	if (d->dry_run || !d->state_dirty)
 		return 0;
+	d->state_dirty = false;
 	b = calloc(d->nsites + 1, sizeof(*b));
 	if (!b)
 		return -1;
@@ -202,6 +209,8 @@ int daemon_write_state(struct daemon *d)
 	err = state_write(d->pol->state_file, b, d->nsites);
 	free(b);
 	if (err < 0) {
+		/* Kept dirty: the next pass tries again (e.g. after the directory is back). */
+		d->state_dirty = true;
 		errno = -err;
 		log_warn("cannot write state file %s", d->pol->state_file);
 		return -1;
@@ -510,7 +519,8 @@ static void on_netlink(struct daemon *d, struct watcher *w, uint32_t events)
 
 /* --- sites: certificates, reconciliation ------------------------------------------- */
 
-static void site_init(struct daemon *d, struct siteinfo *si, const struct site *cfg)
+static void site_init(struct daemon *d, struct siteinfo *si, const struct site *cfg,
+		      struct certcache *cc)
 {
 	struct errlist errs = { 0 };
 
@@ -519,7 +529,7 @@ static void site_init(struct daemon *d, struct siteinfo *si, const struct site *
 	si->cfg = cfg;
 	si->cur = cfg->addr;
 	si->settle = (struct timer){ .fn = on_settle, .arg = si };
-	si->cert_ok = cert_load(cfg, &si->cert, &errs, NULL) == 0;
+	si->cert_ok = certcache_load(cc, cfg, &si->cert, &errs, NULL) == 0;
 	si->state = cfg->wildcard ? SS_WILDCARD : SS_UNBOUND;
 	if (!si->cert_ok)
 		si->state = SS_FAILED;
@@ -566,8 +576,11 @@ static int build_sites(struct daemon *d)
 	d->sites = calloc(d->nsites + 1, sizeof(*d->sites));
 	if (!d->sites)
 		return -1;
+	struct certcache *cc = certcache_new(d->nsites);
+
 	for (size_t i = 0; i < d->nsites; i++)
-		site_init(d, &d->sites[i], &d->pol->sites[i]);
+		site_init(d, &d->sites[i], &d->pol->sites[i], cc);
+	certcache_free(cc);
 	return index_build(d);
 }
 
@@ -714,7 +727,7 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 			}
 			continue;
 		}
-		site_init(d, &ns[i], &np->sites[i]);
+		site_init(d, &ns[i], &np->sites[i], NULL);
 		site_index_update(d, &ns[i]);
 		reconcile(d, &ns[i], NULL);
 		site_index_update(d, &ns[i]);
@@ -860,6 +873,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	}
 	free(bindings);
 	daemon_write_state(d);
+	daemon_flush_state(d);
 	watch_stale_now(d);
 	return 0;
 }
@@ -899,6 +913,7 @@ int daemon_run(struct daemon *d)
 			sd_notify(0, "READY=1");
 			ready = true;
 		}
+		daemon_flush_state(d);
 		rearm(d);
 		n = epoll_wait(d->epfd, evs, 32, -1);
 		if (n < 0 && errno != EINTR) {
@@ -913,6 +928,7 @@ int daemon_run(struct daemon *d)
 		if (ready)
 			notify_status(d);
 	}
+	daemon_flush_state(d);
 	sd_notify(0, "STOPPING=1");
 	ev_begin(&e, "stopping");
 	ev_emit(&e, LOG_NOTICE);

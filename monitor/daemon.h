@@ -77,6 +77,7 @@ struct daemon {
 	bool dry_run;
 	bool quit;
 	bool reload_pending;
+	bool state_dirty;
 	size_t jobs_running;
 	struct siteinfo *waiting;        /* rebind sites waiting for a matching address */
 	struct timer resync_timer;       /* a deferred (rate-limited) netlink resync */
@@ -88,7 +89,10 @@ void site_event(struct siteinfo *si, const char *event);
 /* Puts si on (or takes it off) the list of sites waiting for a replacement address. */
 void site_set_waiting(struct siteinfo *si, bool waiting);
 void site_index_update(struct daemon *d, struct siteinfo *si);
+/* The state file changed: written once at the end of this loop pass (or by flush). */
 int daemon_write_state(struct daemon *d);
+/* Writes it now if anything changed. 0, or -1 (logged). */
+int daemon_flush_state(struct daemon *d);
 void daemon_watch(struct daemon *d, struct watcher *w, uint32_t events);
 void daemon_unwatch(struct daemon *d, struct watcher *w);
 void daemon_after_job(struct daemon *d, struct siteinfo *si);

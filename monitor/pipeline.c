@@ -126,6 +126,11 @@ static void commit(struct job *j)
 	si->state = j->wildcard ? SS_WILDCARD : SS_BOUND;
 	si->lost_reported = si->nocand_reported = false;
 	site_set_waiting(si, false);
+	daemon_write_state(j->d);
+	/* A moved binding is committed before anyone is told (certbindctl, the log). */
+	if (moved && daemon_flush_state(j->d) < 0)
+		log_warnx("state file %s not updated; the binding is live but would be re-derived "
+			  "at restart", j->d->pol->state_file);
 	if (moved) {
 		ev_begin(&e, "rebind");
 		ev_add(&e, "site", si->cfg->name);
@@ -146,9 +151,6 @@ static void commit(struct job *j)
 			ev_emit(&e, LOG_INFO);
 		}
 	}
-	if (daemon_write_state(j->d) < 0)
-		log_warnx("state file %s not updated; the binding is live but would be re-derived "
-			  "at restart", j->d->pol->state_file);
 	finish(j, true);
 }
 

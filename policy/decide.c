@@ -19,23 +19,31 @@ bool decide_bound(const struct site *s, const struct ipaddr *cur, const struct a
 	return addrtab_find_usable(tab, cur, ifindex) != NULL;
 }
 
+/* The interface a replacement must be on: 0 any, -1 a named one that does not exist. */
+static int follow_ifindex(const struct site *s, const struct decide_ctx *ctx)
+{
+	const char *ifname = s->follow.interface ? s->follow.interface : s->interface;
+	int ifindex;
+
+	if (!ifname)
+		return ctx->lost_ifindex;
+	ifindex = addrtab_link_index(ctx->tab, ifname);
+	return ifindex ? ifindex : -1;
+}
+
+static bool follows(const struct site *s, int family, int ifindex, const struct addrent *e)
+{
+	if (e->ip.family != family || (ifindex && e->ifindex != ifindex))
+		return false;
+	return !s->follow.has_prefix ||
+	       ipaddr_in_prefix(&e->ip, &s->follow.prefix, s->follow.plen);
+}
+
 bool decide_follows(const struct site *s, const struct ipaddr *lost, const struct decide_ctx *ctx,
 		    const struct addrent *e)
 {
-	const char *ifname = s->follow.interface ? s->follow.interface : s->interface;
-	int family = s->follow.family ? s->follow.family : lost->family;
-
-	if (e->ip.family != family)
-		return false;
-	if (ifname) {
-		if (e->ifindex != addrtab_link_index(ctx->tab, ifname))
-			return false;
-	} else if (ctx->lost_ifindex && e->ifindex != ctx->lost_ifindex) {
-		return false;
-	}
-	if (s->follow.has_prefix && !ipaddr_in_prefix(&e->ip, &s->follow.prefix, s->follow.plen))
-		return false;
-	return true;
+	return follows(s, s->follow.family ? s->follow.family : lost->family,
+		       follow_ifindex(s, ctx), e);
 }
 
 struct cand {
@@ -76,14 +84,16 @@ static bool candidates(const struct site *s, const struct ipaddr *lost,
 	struct cand best[DECIDE_MAX_CANDS];
 	size_t n = 0;
 	bool tentative = false;
+	int family = s->follow.family ? s->follow.family : lost->family;
+	int ifindex = follow_ifindex(s, ctx);
 
-	for (size_t i = 0; i < addrtab_count(ctx->tab); i++) {
+	for (size_t i = 0; ifindex >= 0 && i < addrtab_count(ctx->tab); i++) {
 		const struct addrent *e = addrtab_at(ctx->tab, i);
 		struct cand c = { .e = e };
 
 		/* A deprecated address is on its way out: never a replacement. */
 		if (ipaddr_eq(&e->ip, lost) || (e->flags & (IFA_F_DEPRECATED | IFA_F_DADFAILED)) ||
-		    !decide_follows(s, lost, ctx, e))
+		    !follows(s, family, ifindex, e))
 			continue;
 		if (ctx->endpoint_taken && ctx->endpoint_taken(ctx->arg, s, &e->ip, s->port))
 			continue;

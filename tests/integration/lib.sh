@@ -280,3 +280,6 @@ storm_batch() {
 		done >> "$f"
 	done
 }
+
+# log_count_ge N PATTERN: at least N syslog lines match (re-evaluated on every poll).
+log_count_ge() { [ "$(grep -Ec "$2" "$T/syslog")" -ge "$1" ]; }

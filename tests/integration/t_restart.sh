@@ -13,7 +13,7 @@ stop_certbindd
 log_has 'event=stopping' || fail "no stopping event"
 m=$(mtime "$T/nginx/www.conf"); reloads=$(nginx_reloads); state_m=$(md5sum < "$T/state")
 start_certbindd
-wait_for 10 [ "$(log_count 'event=started')" -eq 2 ] || fail "second start not logged"
+wait_for 10 log_count_ge 2 'event=started' || fail "second start not logged"
 ctl status | grep -Eq '^www +192\.0\.2\.201:443 +bound' || fail "restart lost the binding"
 [ "$(mtime "$T/nginx/www.conf")" = "$m" ] || fail "snippet rewritten at restart"
 [ "$(nginx_reloads)" = "$reloads" ] || fail "nginx reloaded at restart"
