@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ static char *request(const char *sock, const char *line, int timeout_ms)
 			close(fd);
 		return NULL;
 	}
-	if (dprintf(fd, "%s\n", line) < 0) {
+	/* A refusal may close the connection before the request is written: read it anyway. */
+	if (dprintf(fd, "%s\n", line) < 0 && errno != EPIPE) {
 		fprintf(stderr, "certbindctl: write to %s: %s\n", sock, strerror(errno));
 		close(fd);
 		return NULL;
@@ -195,6 +197,7 @@ int main(int argc, char **argv)
 	json_object *o;
 	int c, rc = EX_OK;
 
+	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sock = optarg; break;

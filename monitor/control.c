@@ -126,6 +126,10 @@ static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail
 	add_str(o, "current_interface", si->cur_ifindex
 		? addrtab_link_name(d->tab, si->cur_ifindex) : NULL);
 	add_str(o, "on_change", on_change_name(s->on_change));
+	json_object_object_add(o, "reminder_in_ms", timer_armed(&si->remind)
+			       ? json_object_new_int64((int64_t)(si->remind.when > now_ms()
+								 ? si->remind.when - now_ms() : 0))
+			       : NULL);
 	add_str(o, "certificate", s->certificate);
 	add_str(o, "server_name", s->server_name);
 	json_object *t = json_object_new_array();
@@ -306,14 +310,24 @@ static void on_idle(void *arg)
 	conn_free(c);
 }
 
+/* root, the daemon's own user, or a member (primary or supplementary) of the socket's group. */
 static bool peer_allowed(int fd)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
+	gid_t groups[256];
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
 		return false;
-	return cr.uid == 0 || cr.uid == geteuid() || cr.gid == sock_gid;
+	if (cr.uid == 0 || cr.uid == geteuid() || cr.gid == sock_gid)
+		return true;
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == sock_gid)
+			return true;
+	return false;
 }
 
 static void on_accept(struct daemon *d, struct watcher *w, uint32_t events)

@@ -118,7 +118,9 @@ static int index_build(struct daemon *d)
 	d->nindex = n;
 	for (size_t i = 0; i < d->nsites; i++) {
 		d->sites[i].indexed = false;
-		site_index_update(d, &d->sites[i]);
+		/* Sites new in a reload are indexed once initialised. */
+		if (d->sites[i].cfg)
+			site_index_update(d, &d->sites[i]);
 	}
 	return 0;
 }
@@ -179,6 +181,7 @@ size_t daemon_candidates(struct daemon *d, struct siteinfo *si, struct ipaddr *o
 int daemon_write_state(struct daemon *d)
 {
 	d->state_dirty = true;
+	d->metrics_dirty = true;
 	return 0;
 }
 
@@ -220,6 +223,12 @@ int daemon_flush_state(struct daemon *d)
 
 /* --- decisions ----------------------------------------------------------------------- */
 
+static void arm_reminder(struct daemon *d, struct siteinfo *si)
+{
+	if (si->cfg->alert_repeat_s && !timer_armed(&si->remind))
+		timer_arm(&d->timers, &si->remind, now_ms() + (uint64_t)si->cfg->alert_repeat_s * 1000);
+}
+
 static void log_loss(struct siteinfo *si, const struct decision *dec, int prio)
 {
 	char ep[ENDPOINT_STRLEN], list[512] = "";
@@ -235,8 +244,14 @@ static void log_loss(struct siteinfo *si, const struct decision *dec, int prio)
 	ev_add(&e, "endpoint", endpoint_str(&si->cur, si->cfg->port, ep, sizeof(ep)));
 	ev_add(&e, "action", on_change_name(si->cfg->on_change));
 	ev_add(&e, "candidates", list);
+	if (si->reminders)
+		ev_addf(&e, "repeat", "%u", si->reminders);
 	ev_emit(&e, prio);
 	site_event(si, "address-lost");
+	if (si->cfg->on_change == ONC_ALERT) {
+		site_alert(si, "address-lost", ep, list, "the site's address went away");
+		arm_reminder(si->d, si);
+	}
 }
 
 /* The loss is now reported: the site is unbound, and the state file says so. */
@@ -280,6 +295,8 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 					  endpoint_str(&si->cur, si->cfg->port, ep, sizeof(ep)));
 			}
 			si->state = SS_BOUND;
+			si->reminders = 0;
+			timer_cancel(&d->timers, &si->remind);
 			si->lost_reported = si->nocand_reported = false;
 			site_set_waiting(si, false);
 			si->since = time(NULL);
@@ -307,6 +324,8 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 			       : si->cfg->interface ? si->cfg->interface : "(lost address's interface)");
 			ev_emit(&e, si->cfg->alert_priority);
 			site_event(si, "no-candidate");
+			site_alert(si, "no-candidate", ep, "", "no address matches follow");
+			arm_reminder(d, si);
 		}
 		site_set_waiting(si, true);
 		break;
@@ -337,6 +356,21 @@ static void on_settle(void *arg)
 	struct siteinfo *si = arg;
 
 	decide_now(si->d, si);
+}
+
+/* alert.repeat_s: the condition lasts, so say it again (never more often). */
+static void on_remind(void *arg)
+{
+	struct siteinfo *si = arg;
+	struct daemon *d = si->d;
+
+	if (si->state != SS_UNBOUND || !si->lost_reported || si->job)
+		return;
+	si->reminders++;
+	si->lost_reported = false;
+	si->nocand_reported = false;
+	decide_now(d, si);
+	arm_reminder(d, si);
 }
 
 void daemon_after_job(struct daemon *d, struct siteinfo *si)
@@ -431,6 +465,7 @@ static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 	struct daemon *d = arg;
 
 	d->addr_events++;
+	d->metrics_dirty = true;
 	switch (chg) {
 	case AC_GONE:
 		FOR_SITES_AT(d, &e->ip, si)
@@ -529,6 +564,7 @@ static void site_init(struct daemon *d, struct siteinfo *si, const struct site *
 	si->cfg = cfg;
 	si->cur = cfg->addr;
 	si->settle = (struct timer){ .fn = on_settle, .arg = si };
+	si->remind = (struct timer){ .fn = on_remind, .arg = si };
 	si->cert_ok = certcache_load(cc, cfg, &si->cert, &errs, NULL) == 0;
 	si->state = cfg->wildcard ? SS_WILDCARD : SS_UNBOUND;
 	if (!si->cert_ok)
@@ -591,6 +627,7 @@ static void free_sites(struct daemon *d, struct siteinfo *sites, size_t n)
 			job_abort(d, sites[i].job);
 		timer_cancel(&d->timers, &sites[i].settle);
 		timer_cancel(&d->timers, &sites[i].cert_timer);
+		timer_cancel(&d->timers, &sites[i].remind);
 		cert_free(&sites[i].cert);
 	}
 	free(sites);
@@ -682,7 +719,7 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 		const struct site *nc = &np->sites[i];
 		struct siteinfo *old = NULL;
 		for (size_t k = 0; k < on; k++)
-			if (!strcmp(os[k].cfg->name, nc->name))
+			if (os[k].cfg && !strcmp(os[k].cfg->name, nc->name))
 				old = &os[k];
 		if (old && site_equal(old->cfg, nc)) {
 			/* Unchanged: keep the binding and its timers; no re-render. */
@@ -691,6 +728,7 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 			ns[i].indexed = false;
 			move_timer(d, &old->settle, &ns[i].settle, &ns[i]);
 			move_timer(d, &old->cert_timer, &ns[i].cert_timer, &ns[i]);
+			move_timer(d, &old->remind, &ns[i].remind, &ns[i]);
 			memset(&old->cert, 0, sizeof(old->cert));
 			old->cfg = NULL;
 		} else {
@@ -704,6 +742,7 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 					"left as they are", os[k].cfg->name);
 			timer_cancel(&d->timers, &os[k].settle);
 			timer_cancel(&d->timers, &os[k].cert_timer);
+			timer_cancel(&d->timers, &os[k].remind);
 			cert_free(&os[k].cert);
 		}
 	}
@@ -713,6 +752,15 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 	d->sites = ns;
 	d->nsites = np->nsites;
 	index_build(d);
+	/* The waiting list pointed into the old table: rebuild it from the flags. */
+	d->waiting = NULL;
+	for (size_t i = 0; i < d->nsites; i++) {
+		bool w = ns[i].cfg && ns[i].waiting;
+		ns[i].waiting = false;
+		ns[i].wnext = ns[i].wprev = NULL;
+		if (w)
+			site_set_waiting(&ns[i], true);
+	}
 	for (size_t i = 0; i < d->nsites; i++) {
 		if (ns[i].cfg) {
 			/* Unchanged policy, but the certificate may have been renewed on disk. */
@@ -787,6 +835,15 @@ static void rearm(struct daemon *d)
 	d->armed_for = when;
 }
 
+/* systemd's watchdog: the loop's only periodic wake-up, at half WATCHDOG_USEC. */
+static void on_watchdog(void *arg)
+{
+	struct daemon *d = arg;
+
+	sd_notify(0, "WATCHDOG=1");
+	timer_arm(&d->timers, &d->watchdog, now_ms() + d->watchdog_ms);
+}
+
 static int setup_signals(struct daemon *d)
 {
 	sigset_t set;
@@ -850,6 +907,14 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	if (control_open(d) < 0)
 		return 71;
 	watch_init(d);
+	{
+		uint64_t usec = 0;
+		if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
+			d->watchdog_ms = usec / 2000;
+			d->watchdog = (struct timer){ .fn = on_watchdog, .arg = d };
+			timer_arm(&d->timers, &d->watchdog, now_ms() + d->watchdog_ms);
+		}
+	}
 	if (state_read(d->pol->state_file, &bindings, &nb, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_msg(LOG_WARNING, "state file ignored: %s", errs.msg[i]);
@@ -914,6 +979,7 @@ int daemon_run(struct daemon *d)
 			ready = true;
 		}
 		daemon_flush_state(d);
+		metrics_flush(d, false);
 		rearm(d);
 		n = epoll_wait(d->epfd, evs, 32, -1);
 		if (n < 0 && errno != EINTR) {
@@ -929,6 +995,7 @@ int daemon_run(struct daemon *d)
 			notify_status(d);
 	}
 	daemon_flush_state(d);
+	metrics_flush(d, true);
 	sd_notify(0, "STOPPING=1");
 	ev_begin(&e, "stopping");
 	ev_emit(&e, LOG_NOTICE);
@@ -938,6 +1005,7 @@ int daemon_run(struct daemon *d)
 void daemon_free(struct daemon *d)
 {
 	control_close(d);
+	alerts_free(d);
 	watch_free(d);
 	if (d->sites)
 		free_sites(d, d->sites, d->nsites);

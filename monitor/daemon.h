@@ -46,6 +46,9 @@ struct siteinfo {
 	bool redecide;                   /* something changed while a job ran */
 	struct timer settle;
 	struct timer cert_timer;         /* next expiry threshold or reminder */
+	struct timer remind;             /* alert.repeat_s reminder while unbound */
+	unsigned reminders;
+	unsigned long rebinds_ok, rebinds_failed;
 	long long expiring_logged;       /* wall clock of the last cert-expiring line */
 	struct job *job;
 	char last_event[32];
@@ -78,6 +81,11 @@ struct daemon {
 	bool quit;
 	bool reload_pending;
 	bool state_dirty;
+	bool metrics_dirty, metrics_failed;
+	uint64_t metrics_written;
+	struct timer metrics_timer;
+	struct timer watchdog;
+	uint64_t watchdog_ms;
 	size_t jobs_running;
 	struct siteinfo *waiting;        /* rebind sites waiting for a matching address */
 	struct timer resync_timer;       /* a deferred (rate-limited) netlink resync */
@@ -122,6 +130,14 @@ void watch_cert(struct daemon *d, struct siteinfo *si, const struct errlist *err
 int watch_recheck_cert(struct daemon *d, struct siteinfo *si);
 /* nonlocal_bind: enable (sysctls to 1) or check (warn when off and a server is shared). */
 void watch_nonlocal(struct daemon *d);
+
+/* alert.c: runs the site's alert command (if any) for event. */
+void site_alert(struct siteinfo *si, const char *event, const char *old, const char *new,
+		const char *reason);
+void alerts_free(struct daemon *d);
+
+/* metrics.c: the Prometheus textfile; flushed at most once a second unless forced. */
+void metrics_flush(struct daemon *d, bool force);
 
 /* control.c */
 int control_open(struct daemon *d);

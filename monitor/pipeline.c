@@ -132,6 +132,9 @@ static void commit(struct job *j)
 		log_warnx("state file %s not updated; the binding is live but would be re-derived "
 			  "at restart", j->d->pol->state_file);
 	if (moved) {
+		si->rebinds_ok++;
+		si->reminders = 0;
+		timer_cancel(&j->d->timers, &si->remind);
 		ev_begin(&e, "rebind");
 		ev_add(&e, "site", si->cfg->name);
 		ev_add(&e, "old", old);
@@ -187,6 +190,10 @@ static void fail_logged(struct job *j, bool rolled_back)
 	add_hint(j, &e);
 	ev_emit(&e, LOG_ERR);
 	site_event(si, "rebind-failed");
+	if (!j->initial)
+		si->rebinds_failed++;
+	j->d->metrics_dirty = true;
+	site_alert(si, "rebind-failed", old, new, j->reason);
 	/* Stay unbound, but try again when a matching address next appears. */
 	if (!j->initial && si->cfg->on_change == ONC_REBIND)
 		site_set_waiting(si, true);

@@ -124,6 +124,7 @@ static void cert_expired(struct daemon *d, struct siteinfo *si)
 	       "replaced (then: certbindctl reload)");
 	ev_emit(&e, LOG_ERR);
 	site_event(si, "cert-expired");
+	site_alert(si, "cert-expired", NULL, NULL, "the certificate has expired");
 	si->cert_ok = false;
 	si->state = SS_FAILED;
 	si->since = time(NULL);
@@ -157,6 +158,7 @@ static void evaluate_cert(struct daemon *d, struct siteinfo *si)
 		ev_add(&e, "certificate", si->cfg->certificate);
 		ev_emit(&e, LOG_WARNING);
 		site_event(si, "cert-expiring");
+		site_alert(si, "cert-expiring", NULL, NULL, "the certificate expires soon");
 		si->expiring_logged = now;
 	}
 	/* Next: a reminder, or the moment it expires, whichever comes first. */

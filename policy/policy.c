@@ -486,7 +486,8 @@ static void load_site(struct loader *L, const config_setting_t *g, struct site *
 		"san_check", "alert", NULL,
 	};
 	static const char *const vkeys[] = { "enabled", "timeout_ms", "on_failure", NULL };
-	static const char *const akeys[] = { "priority", "repeat_s", "command", NULL };
+	static const char *const akeys[] = { "priority", "repeat_s", "command", "timeout_ms",
+					     NULL };
 	config_setting_t *s;
 	char *addr = NULL;
 	int v;
@@ -501,6 +502,7 @@ static void load_site(struct loader *L, const config_setting_t *g, struct site *
 	site->san_check = SAN_WARN;
 	site->alert_priority = LOG_WARNING;
 	site->alert_repeat_s = 3600;
+	site->alert_timeout_ms = 10000;
 
 	check_keys(L, g, keys, "a site");
 	get_str(L, g, "name", true, "site", &site->name);
@@ -552,6 +554,7 @@ static void load_site(struct loader *L, const config_setting_t *g, struct site *
 		get_enum(L, s, "priority", priorities, &site->alert_priority);
 		get_uint(L, s, "repeat_s", 0, 31 * 86400, false, NULL, &site->alert_repeat_s);
 		get_argv(L, s, "command", &site->alert_command);
+		get_uint(L, s, "timeout_ms", 1, 3600000, false, NULL, &site->alert_timeout_ms);
 	}
 	if (site->on_change == ONC_REBIND && site->ntargets == 0)
 		err_at(L, g, "site \"%s\": on_change = \"rebind\" needs at least one target",
@@ -783,7 +786,8 @@ bool site_equal(const struct site *a, const struct site *b)
 	    a->reload_timeout_ms != b->reload_timeout_ms || a->verify != b->verify ||
 	    a->verify_timeout_ms != b->verify_timeout_ms || a->on_failure != b->on_failure ||
 	    a->san_check != b->san_check || a->alert_priority != b->alert_priority ||
-	    a->alert_repeat_s != b->alert_repeat_s || !argv_eq(a->alert_command, b->alert_command))
+	    a->alert_repeat_s != b->alert_repeat_s || !argv_eq(a->alert_command, b->alert_command) ||
+	    a->alert_timeout_ms != b->alert_timeout_ms)
 		return false;
 	for (size_t i = 0; i < a->ntargets; i++) {
 		const struct target *x = &a->targets[i], *y = &b->targets[i];

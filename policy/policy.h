@@ -48,6 +48,7 @@ struct site {
 	int alert_priority;      /* LOG_* */
 	unsigned alert_repeat_s;
 	char **alert_command;    /* NULL-terminated argv, or NULL */
+	unsigned alert_timeout_ms;
 	int line;                /* where the site starts in the policy file */
 };
 
