@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Certificate/key loading and checks (OpenSSL 3; no key material is ever logged). */
 #include "monitor/cert.h"
+#include "monitor/fileio.h"
+
+#define KEY_MAX (1024 * 1024)
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -54,7 +57,9 @@ int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
 	EVP_PKEY *key = NULL;
 	struct tm tm;
 	struct stat st;
-	int rc = -1;
+	char *keybuf = NULL;
+	size_t keylen = 0;
+	int rc = -1, err;
 
 	memset(ci, 0, sizeof(*ci));
 	ERR_clear_error();
@@ -82,16 +87,25 @@ int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
 	if (ASN1_TIME_to_tm(X509_get0_notAfter(ci->leaf), &tm) == 1)
 		ci->not_after = timegm(&tm);
 
-	if (stat(s->key, &st) == 0 && (st.st_mode & 077) && warns)
-		errlist_add(warns, "site %s: key %s is readable by group or others (mode %04o)",
-			    s->name, s->key, (unsigned)(st.st_mode & 07777));
-	ERR_clear_error();
-	b = BIO_new_file(s->key, "r");
-	if (!b) {
+	/* Read into our own buffer, so that no copy of the key outlives the parse. */
+	err = file_read(s->key, KEY_MAX, &keybuf, &keylen);
+	if (err < 0) {
 		errlist_add(errs, "site %s: key %s: %s", s->name, s->key,
-			    strerror(errno ? errno : EIO));
+			    err == -ELOOP ? "is a symlink (refused)" : strerror(-err));
 		goto out;
 	}
+	if (stat(s->key, &st) == 0 && (st.st_mode & 077)) {
+		if (!s->allow_readable_key) {
+			errlist_add(errs, "site %s: key %s is readable by group or others (mode %04o): "
+				    "chmod 600 it, or set allow_readable_key = true", s->name, s->key,
+				    (unsigned)(st.st_mode & 07777));
+			goto out;
+		}
+	}
+	ERR_clear_error();
+	b = BIO_new_mem_buf(keybuf, (int)keylen);
+	if (!b)
+		goto out;
 	key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 	if (!key) {
 		errlist_add(errs, "site %s: key %s: not a PEM private key (%s)", s->name, s->key,
@@ -111,6 +125,10 @@ int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
 out:
 	EVP_PKEY_free(key);
 	BIO_free(b);
+	if (keybuf) {
+		OPENSSL_cleanse(keybuf, keylen);
+		free(keybuf);
+	}
 	ERR_clear_error();
 	if (rc < 0)
 		cert_free(ci);

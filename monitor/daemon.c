@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "monitor/fileio.h"
 #include "monitor/log.h"
 #include "monitor/state.h"
 #include "monitor/tlsprobe.h"
@@ -214,10 +215,15 @@ int daemon_flush_state(struct daemon *d)
 	if (err < 0) {
 		/* Kept dirty: the next pass tries again (e.g. after the directory is back). */
 		d->state_dirty = true;
-		errno = -err;
-		log_warn("cannot write state file %s", d->pol->state_file);
+		if (!d->state_failed)
+			log_msg(LOG_ERR, "cannot write state file %s: %s; bindings stay live and the "
+				"file is retried on every change", d->pol->state_file, strerror(-err));
+		d->state_failed = true;
 		return -1;
 	}
+	if (d->state_failed)
+		log_msg(LOG_NOTICE, "state file %s written again", d->pol->state_file);
+	d->state_failed = false;
 	return 0;
 }
 
@@ -264,6 +270,18 @@ static void note_unbound(struct daemon *d, struct siteinfo *si)
 	si->state = SS_UNBOUND;
 	si->lost_reported = true;
 	daemon_write_state(d);
+}
+
+/* Is a job running for another site of si's server (same reload command)? */
+static bool server_busy(struct daemon *d, const struct siteinfo *si)
+{
+	if (!d->jobs_running || !si->cfg->reload)
+		return false;
+	for (size_t i = 0; i < d->nsites; i++)
+		if (d->sites[i].job && &d->sites[i] != si &&
+		    site_same_server(d->sites[i].cfg, si->cfg))
+			return true;
+	return false;
 }
 
 static void decide_now(struct daemon *d, struct siteinfo *si)
@@ -343,6 +361,11 @@ static void decide_now(struct daemon *d, struct siteinfo *si)
 		note_unbound(d, si);
 		/* Should this attempt be refused or fail, try again when an address appears. */
 		site_set_waiting(si, true);
+		/* One job per server at a time: a rollback must not undo another's reload. */
+		if (server_busy(d, si)) {
+			si->queued = true;
+			return;
+		}
 		/* The certificate may have been renewed (or broken) since it was loaded. */
 		if (watch_recheck_cert(d, si) == 0)
 			job_start(d, si, &dec.to, dec.to_ifindex, false, NULL, NULL);
@@ -378,6 +401,14 @@ void daemon_after_job(struct daemon *d, struct siteinfo *si)
 	if (si->redecide) {
 		si->redecide = false;
 		decide_now(d, si);
+	}
+	/* Rebinds that waited for this server go next (one at a time, in the loop). */
+	for (size_t i = 0; i < d->nsites && !server_busy(d, si); i++) {
+		struct siteinfo *q = &d->sites[i];
+		if (q->queued && site_same_server(q->cfg, si->cfg)) {
+			q->queued = false;
+			decide_now(d, q);
+		}
 	}
 	if (d->reload_pending && !d->jobs_running) {
 		struct errlist errs = { 0 };
@@ -580,6 +611,12 @@ static void reconcile(struct daemon *d, struct siteinfo *si, const struct bindin
 	char conf[ENDPOINT_STRLEN];
 	const struct addrent *e;
 
+	/* Temporary files a killed predecessor left behind. */
+	for (size_t i = 0; i < si->cfg->ntargets; i++)
+		if (file_clean_temps(si->cfg->targets[i].output))
+			log_info("site %s: removed a temporary file left beside %s", si->cfg->name,
+				 si->cfg->targets[i].output);
+
 	endpoint_str(si->cfg->wildcard ? NULL : &si->cfg->addr, si->cfg->port, conf, sizeof(conf));
 	if (b && !strcmp(b->configured, conf) && !b->wildcard && b->port == si->cfg->port) {
 		si->cur = b->addr;
@@ -651,6 +688,9 @@ int daemon_rebind(struct daemon *d, struct siteinfo *si, const struct ipaddr *to
 		return snprintf(err, errlen, "site %s is bound to all addresses", si->cfg->name), -1;
 	if (si->job)
 		return snprintf(err, errlen, "site %s has a rebind in progress", si->cfg->name), -1;
+	if (server_busy(d, si))
+		return snprintf(err, errlen, "a rebind of another site of the same server is in "
+				"progress; try again in a moment"), -1;
 	if (!si->cert_ok || watch_recheck_cert(d, si) < 0)
 		return snprintf(err, errlen, "site %s has an unusable certificate", si->cfg->name), -1;
 	if (!to) {
@@ -915,6 +955,9 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 			timer_arm(&d->timers, &d->watchdog, now_ms() + d->watchdog_ms);
 		}
 	}
+	file_clean_temps(d->pol->state_file);
+	if (d->pol->metrics_file)
+		file_clean_temps(d->pol->metrics_file);
 	if (state_read(d->pol->state_file, &bindings, &nb, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_msg(LOG_WARNING, "state file ignored: %s", errs.msg[i]);

@@ -44,6 +44,7 @@ struct siteinfo {
 	bool waiting;                    /* rebind site with no candidate: retry on arrivals */
 	struct siteinfo *wnext, *wprev;  /* the waiting list (d->waiting) */
 	bool redecide;                   /* something changed while a job ran */
+	bool queued;                     /* a rebind waits for its server's running job */
 	struct timer settle;
 	struct timer cert_timer;         /* next expiry threshold or reminder */
 	struct timer remind;             /* alert.repeat_s reminder while unbound */
@@ -80,7 +81,7 @@ struct daemon {
 	bool dry_run;
 	bool quit;
 	bool reload_pending;
-	bool state_dirty;
+	bool state_dirty, state_failed;
 	bool metrics_dirty, metrics_failed;
 	uint64_t metrics_written;
 	struct timer metrics_timer;

@@ -3,6 +3,7 @@
 #include "monitor/fileio.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Temporary files: ".NAME.certbind-XXXXXXXX", never matched by a server's "*.conf" glob. */
+#define TEMP_TAG ".certbind-"
 
 int file_read(const char *path, size_t max, char **buf, size_t *len)
 {
@@ -116,7 +120,7 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode)
 	}
 	/* A dot name the server's include globs (*.conf) will not pick up half-written. */
 	for (int tries = 0;; tries++) {
-		snprintf(tmp, sizeof(tmp), ".%.200s.certbind-%08lx", base, random());
+		snprintf(tmp, sizeof(tmp), ".%.200s" TEMP_TAG "%08lx", base, random());
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd >= 0 || errno != EEXIST || tries > 16)
 			break;
@@ -152,6 +156,29 @@ out:
 		close(dfd);
 	free(dir);
 	return err;
+}
+
+int file_clean_temps(const char *path)
+{
+	char *dir = NULL, prefix[NAME_MAX + 16];
+	const char *base;
+	DIR *dh;
+	struct dirent *e;
+	int n = 0;
+
+	if (split(path, &dir, &base) < 0)
+		return 0;
+	snprintf(prefix, sizeof(prefix), ".%.200s" TEMP_TAG, base);
+	dh = opendir(dir);
+	if (dh) {
+		while ((e = readdir(dh)))
+			if (!strncmp(e->d_name, prefix, strlen(prefix)) &&
+			    unlinkat(dirfd(dh), e->d_name, 0) == 0)
+				n++;
+		closedir(dh);
+	}
+	free(dir);
+	return n;
 }
 
 int file_remove(const char *path)

@@ -20,6 +20,12 @@ int file_read(const char *path, size_t max, char **buf, size_t *len);
  */
 int file_replace(const char *path, const void *buf, size_t len, mode_t mode);
 
+/*
+ * Removes temporary files file_replace left beside path when the process was killed
+ * mid-write (they are dot files the server never reads). Returns how many were removed.
+ */
+int file_clean_temps(const char *path);
+
 /* Removes path (not through a symlink) and fsyncs its directory. 0 or -errno. */
 int file_remove(const char *path);
 

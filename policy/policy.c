@@ -483,7 +483,7 @@ static void load_site(struct loader *L, const config_setting_t *g, struct site *
 	static const char *const keys[] = {
 		"name", "address", "port", "interface", "certificate", "key", "server_name",
 		"on_change", "follow", "targets", "reload", "reload_timeout_ms", "verify",
-		"san_check", "alert", NULL,
+		"san_check", "alert", "allow_readable_key", NULL,
 	};
 	static const char *const vkeys[] = { "enabled", "timeout_ms", "on_failure", NULL };
 	static const char *const akeys[] = { "priority", "repeat_s", "command", "timeout_ms",
@@ -527,6 +527,7 @@ static void load_site(struct loader *L, const config_setting_t *g, struct site *
 	check_path(L, g, "certificate", site->certificate);
 	get_str(L, g, "key", true, "site", &site->key);
 	check_path(L, g, "key", site->key);
+	get_bool(L, g, "allow_readable_key", &site->allow_readable_key);
 	get_str(L, g, "server_name", false, NULL, &site->server_name);
 	if (site->server_name && !valid_hostname(site->server_name))
 		err_at(L, config_setting_get_member(g, "server_name"),
@@ -777,6 +778,7 @@ bool site_equal(const struct site *a, const struct site *b)
 	if (!str_eq(a->name, b->name) || a->wildcard != b->wildcard || a->port != b->port ||
 	    (!a->wildcard && !ipaddr_eq(&a->addr, &b->addr)) || !str_eq(a->interface, b->interface) ||
 	    !str_eq(a->certificate, b->certificate) || !str_eq(a->key, b->key) ||
+	    a->allow_readable_key != b->allow_readable_key ||
 	    !str_eq(a->server_name, b->server_name) || a->on_change != b->on_change ||
 	    !str_eq(a->follow.interface, b->follow.interface) ||
 	    a->follow.family != b->follow.family || a->follow.has_prefix != b->follow.has_prefix ||

@@ -28,6 +28,7 @@ struct site {
 	unsigned port;
 	char *interface;         /* NULL: any */
 	char *certificate, *key;
+	bool allow_readable_key; /* accept a key readable by group/others (e.g. ssl-cert) */
 	char *server_name;       /* NULL: none */
 	enum on_change on_change;
 	struct {
