@@ -77,11 +77,37 @@ check: deps
 asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 tests
 	$(Q)BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./tests/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) ./scripts/demo.sh
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS over its seed corpus in
+# tests/fuzz/corpus/TARGET: a crasher added there is replayed on every run.
+FUZZ_TARGETS := policy template ctlproto decide
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_FLAGS)" \
+		build-fuzz/libcertbind.a
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		clang $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o build-fuzz/fuzz_$$t \
+			tests/fuzz/fuzz_$$t.c build-fuzz/libcertbind.a $(PKG_LIBS) || exit 1; \
+	done
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p build-fuzz/corpus/$$t build-fuzz/artifacts; \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp build-fuzz/fuzz_$$t \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=build-fuzz/artifacts/$$t- -print_final_stats=0 \
+			build-fuzz/corpus/$$t tests/fuzz/corpus/$$t > build-fuzz/fuzz_$$t.log 2>&1 || \
+			{ tail -n 40 build-fuzz/fuzz_$$t.log; echo "fuzz $$t: FAILED (crasher in build-fuzz/artifacts)"; exit 1; }; \
+		grep -Eo 'Done [0-9]+ runs in [0-9]+ second' build-fuzz/fuzz_$$t.log | tail -n 1; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
@@ -94,7 +120,7 @@ install: all
 	install -m 0644 dist/certbind.conf.example $(DESTDIR)$(SYSCONFDIR)/certbind/certbind.conf.example
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests deps check asan demo install clean
+.PHONY: all tests deps check asan demo install clean fuzz bench
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -28,6 +28,7 @@ struct ctlconn {
 	char *out;
 	size_t outlen, outoff;
 	bool waiting;                /* a rebind answer is pending */
+	bool draining;               /* answered; reading until the client hangs up */
 	struct ctlconn *next;
 };
 
@@ -64,7 +65,12 @@ static void conn_flush(struct ctlconn *c)
 		}
 		c->outoff += (size_t)n;
 	}
-	conn_free(c);
+	/* Answered. Half-close and drain: closing with unread input would reset the
+	 * connection, and the client could lose the answer (e.g. "request too long"). */
+	shutdown(c->w.fd, SHUT_WR);
+	c->draining = true;
+	daemon_unwatch(c->d, &c->w);
+	daemon_watch(c->d, &c->w, EPOLLIN);
 }
 
 static void conn_on_event(struct daemon *d, struct watcher *w, uint32_t events);
@@ -272,6 +278,13 @@ static void conn_on_event(struct daemon *d, struct watcher *w, uint32_t events)
 	char *nl;
 	ssize_t n;
 
+	if (c->draining) {
+		char sink[4096];
+		ssize_t got = read(w->fd, sink, sizeof(sink));
+		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+			conn_free(c);
+		return;
+	}
 	if (c->out) {
 		conn_flush(c);
 		return;

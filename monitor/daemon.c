@@ -63,13 +63,36 @@ void daemon_watch(struct daemon *d, struct watcher *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
 
+	if (w->fd < 0) {
+		/* A child without a pidfd: its callback runs on every SIGCHLD. */
+		w->next = d->chld_watchers;
+		d->chld_watchers = w;
+		return;
+	}
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
 		log_warn("epoll_ctl add fd %d", w->fd);
 }
 
 void daemon_unwatch(struct daemon *d, struct watcher *w)
 {
+	if (w->fd < 0) {
+		for (struct watcher **pp = &d->chld_watchers; *pp; pp = &(*pp)->next)
+			if (*pp == w) {
+				*pp = w->next;
+				break;
+			}
+		return;
+	}
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+static void on_sigchld(struct daemon *d)
+{
+	/* Each callback reaps its own child if it exited (WNOHANG) and may unwatch itself. */
+	for (struct watcher *w = d->chld_watchers, *next; w; w = next) {
+		next = w->next;
+		w->cb(d, w, 0);
+	}
 }
 
 /* --- the address index: sites by their current address ------------------------------ */
@@ -789,6 +812,7 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 	free(os);
 	policy_free(d->pol);
 	d->pol = np;
+	log_init(np->syslog_ident, np->syslog_facility, log_stderr(), log_verbose());
 	d->sites = ns;
 	d->nsites = np->nsites;
 	index_build(d);
@@ -843,6 +867,8 @@ static void on_signal(struct daemon *d, struct watcher *w, uint32_t events)
 			errlist_free(&errs);
 		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			d->quit = true;
+		} else if (si.ssi_signo == SIGCHLD) {
+			on_sigchld(d);
 		}
 	}
 }
@@ -892,6 +918,7 @@ static int setup_signals(struct daemon *d)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);

@@ -18,11 +18,12 @@
 
 struct daemon;
 
-/* Something in the epoll set. */
+/* Something in the epoll set (or, with fd < 0, a child watched through SIGCHLD). */
 struct watcher {
 	int fd;
 	void (*cb)(struct daemon *d, struct watcher *w, uint32_t events);
 	void *arg;
+	struct watcher *next;    /* SIGCHLD watchers only */
 };
 
 enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD };
@@ -69,6 +70,7 @@ struct daemon {
 	struct nlwatch *nl;
 	int epfd;
 	struct watcher w_nl, w_sig, w_timer, w_ctl;
+	struct watcher *chld_watchers;   /* children without a pidfd */
 	struct timerheap timers;
 	uint64_t armed_for;              /* what the timerfd is set to (0 = disarmed) */
 	SSL_CTX *sslctx;

@@ -14,10 +14,14 @@ static const char *prio_names[] = { "emerg", "alert", "crit", "err", "warning", 
 
 void log_init(const char *ident, int facility, bool to_stderr, bool verb)
 {
+	/* openlog() keeps the pointer, not the string: keep our own copy of it. */
+	static char ident_copy[64];
+
 	use_stderr = to_stderr;
 	verbose = verb;
+	snprintf(ident_copy, sizeof(ident_copy), "%s", ident);
 	closelog();
-	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+	openlog(ident_copy, LOG_PID | LOG_NDELAY, facility);
 	setlogmask(verbose ? LOG_UPTO(LOG_DEBUG) : LOG_UPTO(LOG_INFO));
 }
 

@@ -236,12 +236,15 @@ static int start_reload(struct job *j);
 static void fail(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct job *j, const char *fmt, ...)
 {
+	char reason[sizeof(j->reason)];
 	va_list ap;
 	bool any = false;
 
+	/* Through a copy: callers pass j->reason itself as an argument. */
 	va_start(ap, fmt);
-	vsnprintf(j->reason, sizeof(j->reason), fmt, ap);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	memcpy(j->reason, reason, sizeof(reason));
 	stop_child(j);
 	stop_probe(j);
 	timer_cancel(&j->d->timers, &j->deadline);

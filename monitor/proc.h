@@ -11,7 +11,7 @@
 
 struct child {
 	pid_t pid;
-	int pidfd;           /* readable when the child exits */
+	int pidfd;           /* readable when the child exits; -1 without pidfds (SIGCHLD) */
 	int outfd;           /* its stdout+stderr; -1 once closed */
 	char out[CHILD_OUTPUT_MAX];
 	size_t outlen;

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Disk faults. The output directory is a tiny tmpfs: full (ENOSPC) -> the previous file
+# stays intact and rebind-failed says why; read-only -> the same; space back -> the next
+# matching address rebinds. The state file's directory vanishing -> a clear error, the
+# daemon keeps running, and the file is written again once the directory is back.
+. "$(dirname "$0")/lib.sh"
+www_site rebind
+mkdir -p "$T/small" "$T/statedir"
+mount -t tmpfs -o size=64k certbind-small "$T/small"
+cp "$T/nginx/www.conf" "$T/small/www.conf"
+sed -i "s|include $T/nginx/www.conf;|include $T/small/www.conf;|" "$T/nginx.conf"
+$NGINX -s reload
+sed -i "s|output = \"$T/nginx/www.conf\"|output = \"$T/small/www.conf\"|; s|state_file = \"$T/state\"|state_file = \"$T/statedir/state\"|" "$T/certbind.conf"
+start_certbindd
+cp "$T/small/www.conf" "$T/before"
+dd if=/dev/zero of="$T/small/filler" bs=4k 2>/dev/null
+ip addr del 192.0.2.200/24 dev cb0
+ip addr add 192.0.2.201/24 dev cb0
+wait_for 10 log_has "event=rebind-failed site=www old=192\.0\.2\.200:443 new=192\.0\.2\.201:443 reason=\"cannot write $T/small/www.conf: No space left on device\" rollback=yes" ||
+	fail "ENOSPC: no rebind-failed naming the cause"
+cmp -s "$T/small/www.conf" "$T/before" || fail "ENOSPC: the previous file was damaged"
+[ -z "$(ls -A "$T/small" | grep -v -e '^www.conf$' -e '^filler$')" ] || fail "ENOSPC: temporary file left: $(ls -A "$T/small")"
+rm "$T/small/filler"
+mount -o remount,ro "$T/small"
+ip addr add 192.0.2.202/24 dev cb0      # a new matching address: another attempt
+wait_for 10 log_has "reason=\"cannot write $T/small/www.conf: Read-only file system\" rollback=yes" ||
+	fail "read-only: no rebind-failed naming the cause"
+cmp -s "$T/small/www.conf" "$T/before" || fail "read-only: the previous file was damaged"
+mount -o remount,rw "$T/small"
+ip addr add 192.0.2.203/24 dev cb0
+wait_for 15 log_has 'event=rebind site=www old=192\.0\.2\.200:443 new=192\.0\.2\.203:443' || fail "no rebind once writable"
+# The state directory vanishes.
+rm -rf "$T/statedir"
+ip addr del 192.0.2.203/24 dev cb0
+wait_for 10 log_has "^err certbind\[[0-9]+\]: cannot write state file $T/statedir/state: No such file or directory" ||
+	fail "no clear error for the vanished state directory"
+ctl status >/dev/null || fail "daemon stopped answering"
+wait_for 15 log_has 'event=rebind site=www old=192\.0\.2\.203:443 new=192\.0\.2\.202:443' ||
+	fail "daemon stopped rebinding"
+[ "$(log_count 'cannot write state file')" -eq 1 ] || fail "the state error was repeated $(log_count 'cannot write state file') times"
+mkdir "$T/statedir"
+ip addr add 192.0.2.204/24 dev cb0
+wait_for 10 test -s "$T/statedir/state" || fail "state file not written again"
+log_has 'state file .* written again' || fail "recovery not logged"
+pass
