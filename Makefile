@@ -109,6 +109,11 @@ fuzz: deps
 		grep -Eo 'Done [0-9]+ runs in [0-9]+ second' build-fuzz/fuzz_$$t.log | tail -n 1; \
 	done
 
+# Benchmarks (not part of check): figures in a private namespace, bench/results.json.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) ./bench/bench.sh
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/certbind

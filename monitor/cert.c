@@ -50,6 +50,37 @@ static bool any_ip_san(X509 *x)
 	return found;
 }
 
+static int fileid_get(const char *path, struct fileid *id)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) < 0)
+		return -1;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	id->ctime = st.st_ctim;
+	return 0;
+}
+
+static bool fileid_eq(const struct fileid *a, const struct fileid *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+bool cert_unchanged(const struct site *s, const struct certinfo *ci)
+{
+	struct fileid c, k;
+
+	/* ctime covers chmod too, so a key made world-readable is noticed. */
+	return ci->leaf && fileid_get(s->certificate, &c) == 0 && fileid_get(s->key, &k) == 0 &&
+	       fileid_eq(&c, &ci->cert_id) && fileid_eq(&k, &ci->key_id);
+}
+
 int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
 	      struct errlist *warns)
 {
@@ -62,6 +93,9 @@ int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
 	int rc = -1, err;
 
 	memset(ci, 0, sizeof(*ci));
+	/* Identities first: a change racing the reads below shows up as a change next time. */
+	fileid_get(s->certificate, &ci->cert_id);
+	fileid_get(s->key, &ci->key_id);
 	ERR_clear_error();
 	b = BIO_new_file(s->certificate, "r");
 	if (!b) {

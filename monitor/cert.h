@@ -4,6 +4,7 @@
 #define CERTBIND_CERT_H
 
 #include <openssl/x509.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -12,8 +13,17 @@
 
 #define FINGERPRINT_LEN (7 + 32 * 3)   /* "SHA256:" + "AA:" x 32, minus one, plus NUL */
 
+/* A file's identity: when all of it is unchanged, so is the content. */
+struct fileid {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
 struct certinfo {
 	X509 *leaf;                   /* owned */
+	struct fileid cert_id, key_id;  /* the files as they were when checked */
 	unsigned char sha256[32];
 	char fingerprint[FINGERPRINT_LEN];
 	time_t not_after;
@@ -28,6 +38,8 @@ struct certinfo {
 int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
 	      struct errlist *warns);
 void cert_free(struct certinfo *ci);
+/* Are the site's certificate and key files still exactly the ones ci was loaded from? */
+bool cert_unchanged(const struct site *s, const struct certinfo *ci);
 
 /*
  * One load pass (start-up, reload) over many sites that share a certificate and key reads

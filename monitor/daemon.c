@@ -206,6 +206,7 @@ int daemon_write_state(struct daemon *d)
 {
 	d->state_dirty = true;
 	d->metrics_dirty = true;
+	d->status_dirty = true;
 	return 0;
 }
 
@@ -514,6 +515,12 @@ static void wake_waiting(struct daemon *d, const struct addrent *e)
 	}
 }
 
+/* An event on another interface than the one a site is pinned to cannot change it. */
+static bool pinned_elsewhere(struct daemon *d, const struct siteinfo *si, const struct addrent *e)
+{
+	return si->cfg->interface && addrtab_link_index(d->tab, si->cfg->interface) != e->ifindex;
+}
+
 static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 {
 	struct daemon *d = arg;
@@ -523,13 +530,14 @@ static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 	switch (chg) {
 	case AC_GONE:
 		FOR_SITES_AT(d, &e->ip, si)
-			if (!decide_bound(si->cfg, &si->cur, d->tab))
+			if (!pinned_elsewhere(d, si, e) && !decide_bound(si->cfg, &si->cur, d->tab))
 				mark_lost(d, si);
 		watch_addresses_changed(d);
 		break;
 	case AC_APPEARED:
 		FOR_SITES_AT(d, &e->ip, si)
-			if (decide_bound(si->cfg, &si->cur, d->tab))
+			if (si->state == SS_UNBOUND && !pinned_elsewhere(d, si, e) &&
+			    decide_bound(si->cfg, &si->cur, d->tab))
 				mark_back(d, si);
 		wake_waiting(d, e);
 		break;
@@ -1020,6 +1028,11 @@ static void notify_status(struct daemon *d)
 	char now[128];
 	size_t bound = 0, unbound = 0, failed = 0;
 
+	/* Counting is O(sites): only when some site's state changed, not on every pass. */
+	if (!d->status_dirty)
+		return;
+	d->status_dirty = false;
+
 	for (size_t i = 0; i < d->nsites; i++) {
 		enum site_state s = d->sites[i].state;
 		bound += s == SS_BOUND || s == SS_WILDCARD;
@@ -1044,6 +1057,7 @@ int daemon_run(struct daemon *d)
 		int n;
 		/* Ready once the start-up reconciliation (its renders and reloads) is done. */
 		if (!ready && !d->jobs_running) {
+			d->status_dirty = true;
 			notify_status(d);
 			sd_notify(0, "READY=1");
 			ready = true;

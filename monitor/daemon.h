@@ -84,6 +84,7 @@ struct daemon {
 	bool quit;
 	bool reload_pending;
 	bool state_dirty, state_failed;
+	bool status_dirty;               /* sd_notify STATUS= needs recounting */
 	bool metrics_dirty, metrics_failed;
 	uint64_t metrics_written;
 	struct timer metrics_timer;

@@ -129,7 +129,8 @@ int file_replace(const char *path, const void *buf, size_t len, mode_t mode)
 		err = -errno;
 		goto out;
 	}
-	if (fchmod(fd, mode) < 0 || (err = write_all(fd, buf, len)) < 0 || fsync(fd) < 0) {
+	/* fdatasync: the data and the size must be on disk before the name points at them. */
+	if (fchmod(fd, mode) < 0 || (err = write_all(fd, buf, len)) < 0 || fdatasync(fd) < 0) {
 		err = err ? err : -errno;
 		goto unlink;
 	}

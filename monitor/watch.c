@@ -12,7 +12,7 @@
 #include "monitor/log.h"
 #include "netlink/listeners.h"
 
-#define STALE_DELAY_MS 250
+#define STALE_DELAY_MS 1000   /* a storm of losses costs one listener dump a second */
 
 /* --- listening sockets on absent addresses -------------------------------------------- */
 
@@ -206,6 +206,10 @@ int watch_recheck_cert(struct daemon *d, struct siteinfo *si)
 {
 	struct errlist errs = { 0 };
 	struct certinfo ci;
+
+	/* Same files as last checked: nothing to re-read (expiry has its own timer). */
+	if (si->cert_ok && cert_unchanged(si->cfg, &si->cert))
+		return 0;
 
 	if (cert_load(si->cfg, &ci, &errs, NULL) < 0) {
 		cert_free(&si->cert);

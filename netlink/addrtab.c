@@ -21,6 +21,9 @@ struct addrtab {
 	size_t n, cap;
 	struct link *links;
 	size_t nlinks, linkcap;
+	/* The last name looked up: sites name the same interface over and over. */
+	char cache_name[IF_NAMESIZE];
+	int cache_index;
 };
 
 struct addrtab *addrtab_new(void)
@@ -256,6 +259,8 @@ int addrtab_link_set(struct addrtab *t, int ifindex, const char *name, unsigned 
 {
 	struct link *l = link_find(t, ifindex);
 
+	t->cache_name[0] = '\0';
+
 	if (!l) {
 		if (t->nlinks == t->linkcap) {
 			size_t cap = t->linkcap ? t->linkcap * 2 : 16;
@@ -277,6 +282,7 @@ void addrtab_link_del(struct addrtab *t, int ifindex)
 {
 	struct link *l = link_find(t, ifindex);
 
+	t->cache_name[0] = '\0';
 	if (l)
 		*l = t->links[--t->nlinks];
 }
@@ -290,8 +296,15 @@ const char *addrtab_link_name(const struct addrtab *t, int ifindex)
 
 int addrtab_link_index(const struct addrtab *t, const char *name)
 {
+	struct addrtab *mt = (struct addrtab *)t;   /* the cache is not part of the value */
+
+	if (t->cache_name[0] && !strcmp(t->cache_name, name))
+		return t->cache_index;
 	for (size_t i = 0; i < t->nlinks; i++)
-		if (!strcmp(t->links[i].name, name))
+		if (!strcmp(t->links[i].name, name)) {
+			snprintf(mt->cache_name, sizeof(mt->cache_name), "%s", name);
+			mt->cache_index = t->links[i].ifindex;
 			return t->links[i].ifindex;
+		}
 	return 0;
 }

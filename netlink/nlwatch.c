@@ -3,6 +3,7 @@
 #include "netlink/nlwatch.h"
 
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -17,7 +18,6 @@
 struct nlwatch {
 	struct nl_sock *ev;       /* multicast subscription, non-blocking */
 	struct nl_sock *dump;     /* request/response, used for dumps only */
-	struct nl_cb *cb;         /* ev's callbacks (a reference we hold) */
 	struct addrtab *t;
 	const struct nlwatch_ops *ops;
 	void *arg;
@@ -62,23 +62,14 @@ static void gone_cb(void *arg, const struct addrent *e, enum addr_change chg)
 	report(arg, e, chg);
 }
 
+static void apply_addrent(struct nlwatch *w, struct addrent *e, bool del);
+
 static void apply_addr(struct nlwatch *w, struct rtnl_addr *a, bool del)
 {
 	struct addrent e;
-	enum addr_change chg;
-	const struct addrent *cur;
 
-	if (addr_from_obj(a, &e) < 0)
-		return;
-	if (del) {
-		addrtab_remove(w->t, &e.ip, e.ifindex, &chg);
-		report(w, &e, chg);
-		return;
-	}
-	if (addrtab_upsert(w->t, &e, &chg) < 0)
-		return;
-	cur = addrtab_find(w->t, &e.ip, e.ifindex);
-	report(w, cur ? cur : &e, chg);
+	if (addr_from_obj(a, &e) == 0)
+		apply_addrent(w, &e, del);
 }
 
 static void apply_link(struct nlwatch *w, struct rtnl_link *l, bool del)
@@ -110,13 +101,59 @@ static void parse_obj(struct nl_object *obj, void *arg)
 		apply_link(w, (struct rtnl_link *)obj, w->msgtype == RTM_DELLINK);
 }
 
-static int on_valid(struct nl_msg *msg, void *arg)
-{
-	struct nlwatch *w = arg;
+/*
+ * The hot path: address messages are read with libnl's attribute parser straight into an
+ * addrent, without the generic object machinery (a cache-ops lookup and an allocated
+ * rtnl_addr per message). Links are rare and go through nl_msg_parse.
+ */
+static struct nla_policy addr_policy[IFA_MAX + 1] = {
+	[IFA_LOCAL] = { .minlen = 4 },
+	[IFA_ADDRESS] = { .minlen = 4 },
+	[IFA_FLAGS] = { .type = NLA_U32 },
+	[IFA_CACHEINFO] = { .minlen = sizeof(struct ifa_cacheinfo) },
+};
 
-	w->msgtype = nlmsg_hdr(msg)->nlmsg_type;
-	nl_msg_parse(msg, parse_obj, w);
-	return NL_OK;
+static int addr_from_msg(struct nlmsghdr *h, struct addrent *e)
+{
+	struct nlattr *tb[IFA_MAX + 1];
+	struct ifaddrmsg *ifa;
+	struct nlattr *a;
+
+	if (nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, addr_policy) < 0)
+		return -1;
+	ifa = nlmsg_data(h);
+	memset(e, 0, sizeof(*e));
+	e->ip.family = ifa->ifa_family;
+	if (e->ip.family != AF_INET && e->ip.family != AF_INET6)
+		return -1;
+	/* IFA_LOCAL is the address itself where it differs from IFA_ADDRESS (the peer). */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || (size_t)nla_len(a) != ipaddr_len(&e->ip))
+		return -1;
+	memcpy(e->ip.u.b, nla_data(a), ipaddr_len(&e->ip));
+	e->ifindex = (int)ifa->ifa_index;
+	e->prefixlen = ifa->ifa_prefixlen;
+	e->scope = ifa->ifa_scope;
+	e->flags = tb[IFA_FLAGS] ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
+	if (tb[IFA_CACHEINFO])
+		e->cstamp = ((struct ifa_cacheinfo *)nla_data(tb[IFA_CACHEINFO]))->cstamp;
+	return 0;
+}
+
+static void apply_addrent(struct nlwatch *w, struct addrent *e, bool del)
+{
+	enum addr_change chg;
+	const struct addrent *cur;
+
+	if (del) {
+		addrtab_remove(w->t, &e->ip, e->ifindex, &chg);
+		report(w, e, chg);
+		return;
+	}
+	if (addrtab_upsert(w->t, e, &chg) < 0)
+		return;
+	cur = addrtab_find(w->t, &e->ip, e->ifindex);
+	report(w, cur ? cur : e, chg);
 }
 
 static void dump_link(struct nl_object *obj, void *arg)
@@ -177,7 +214,6 @@ struct nlwatch *nlwatch_open(struct addrtab *t, const struct nlwatch_ops *ops, v
 	if (!w->ev || !w->dump)
 		goto fail;
 	nl_socket_disable_seq_check(w->ev);
-	nl_socket_modify_cb(w->ev, NL_CB_VALID, NL_CB_CUSTOM, on_valid, w);
 	if (nl_connect(w->ev, NETLINK_ROUTE) < 0 || nl_connect(w->dump, NETLINK_ROUTE) < 0)
 		goto fail;
 	err = nl_socket_add_memberships(w->ev, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
@@ -189,7 +225,6 @@ struct nlwatch *nlwatch_open(struct addrtab *t, const struct nlwatch_ops *ops, v
 		       sizeof(size)) < 0)
 		nl_socket_set_buffer_size(w->ev, size, 0);
 	nl_socket_set_nonblocking(w->ev);
-	w->cb = nl_socket_get_cb(w->ev);
 	w->quiet = true;
 	if (dump_all(w) < 0)
 		goto fail;
@@ -206,8 +241,6 @@ void nlwatch_close(struct nlwatch *w)
 {
 	if (!w)
 		return;
-	if (w->cb)
-		nl_cb_put(w->cb);
 	if (w->ev)
 		nl_socket_free(w->ev);
 	if (w->dump)
@@ -241,17 +274,56 @@ int nlwatch_resync(struct nlwatch *w)
 	return (int)w->changes;
 }
 
+/* Links are rare: through libnl's object parser (it needs an nl_msg). */
+static void handle_link(struct nlwatch *w, struct nlmsghdr *h)
+{
+	struct nl_msg *msg = nlmsg_convert(h);
+
+	if (!msg)
+		return;
+	w->msgtype = h->nlmsg_type;
+	nl_msg_parse(msg, parse_obj, w);
+	nlmsg_free(msg);
+}
+
+static void handle(struct nlwatch *w, struct nlmsghdr *h)
+{
+	struct addrent e;
+
+	switch (h->nlmsg_type) {
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		w->events++;
+		if (addr_from_msg(h, &e) == 0)
+			apply_addrent(w, &e, h->nlmsg_type == RTM_DELADDR);
+		break;
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		handle_link(w, h);
+		break;
+	}
+}
+
 int nlwatch_process(struct nlwatch *w, uint64_t now, uint64_t *resync_due)
 {
+	/* One buffer for every datagram: no allocation per message on the hot path. */
+	static char buf[64 * 1024] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int fd = nl_socket_get_fd(w->ev);
+
 	*resync_due = 0;
 	for (;;) {
-		int n = nl_recvmsgs_report(w->ev, w->cb);
-		if (n > 0)
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &fromlen);
+		int rem;
+
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0 || n == -NLE_AGAIN || n == -NLE_INTR)
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		if (n == -NLE_NOMEM) {
-			/* ENOBUFS: the kernel dropped events. Our view is stale until re-dumped. */
+		if (n < 0 && errno == ENOBUFS) {
+			/* The kernel dropped events. Our view is stale until re-dumped. */
 			drain(w);
 			if (w->last_resync && now < w->last_resync + NLWATCH_RESYNC_MIN_MS) {
 				*resync_due = w->last_resync + NLWATCH_RESYNC_MIN_MS;
@@ -260,11 +332,15 @@ int nlwatch_process(struct nlwatch *w, uint64_t now, uint64_t *resync_due)
 			w->last_resync = now;
 			return nlwatch_resync(w) < 0 ? -1 : 0;
 		}
-		/* A malformed message is skipped; anything else is a broken socket. */
-		if (n == -NLE_MSG_TRUNC || n == -NLE_MSG_OVERFLOW || n == -NLE_PARSE_ERR)
+		if (n < 0)
+			return -1;
+		/* Only the kernel speaks for the kernel: any process may unicast to our port. */
+		if (fromlen != sizeof(from) || from.nl_pid != 0)
 			continue;
-		errno = EIO;
-		return -1;
+		rem = (int)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, rem);
+		     h = nlmsg_next(h, &rem))
+			handle(w, h);
 	}
 }
 

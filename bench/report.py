@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Aggregates bench.sh's raw measurements: medians and min-max over repetitions, ratios
+measured within the same run, and the goals of the benchmark issue. Prints a table and
+writes the machine-readable results."""
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+raw = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+out_path = sys.argv[2]
+
+
+def agg(values):
+    values = list(values)
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "n": len(values)}
+
+
+def fmt(a, unit="", digits=2):
+    f = "%%.%df" % digits
+    return (f % a["median"]) + unit + "  (" + (f % a["min"]) + "–" + (f % a["max"]) + ")"
+
+
+rows, goals, results = [], [], {}
+ev = [r for r in raw if r["bench"] == "event_cost"]
+if ev:
+    per = {}
+    for name in ("floor", "ip_monitor", "certbindd_1", "certbindd_10k"):
+        per[name] = agg(r[name + "_ns"] / r["events"] / 1000 for r in ev)   # µs per event
+    ratio = lambda a, b: agg((r[a + "_ns"] / max(1, r[b + "_ns"])) for r in ev)
+    ratios = {"certbindd_1/floor": ratio("certbindd_1", "floor"),
+              "certbindd_1/ip_monitor": ratio("certbindd_1", "ip_monitor"),
+              "certbindd_10k/floor": ratio("certbindd_10k", "floor"),
+              "certbindd_10k/ip_monitor": ratio("certbindd_10k", "ip_monitor"),
+              "certbindd_10k/certbindd_1": ratio("certbindd_10k", "certbindd_1")}
+    lost = {n: sum(r[n + "_drops"] for r in ev) for n in per}
+    wake = {n: agg(r[n + "_wakeups"] for r in ev) for n in per}
+    tables = all(r["table_ok_1"] and r["table_ok_10k"] for r in ev)
+    resyncs = max(r["resyncs_1"] + r["resyncs_10k"] for r in ev)
+    results["event_cost"] = {"events_per_storm": agg(r["events"] for r in ev),
+                             "cpu_us_per_event": per, "ratios": ratios,
+                             "netlink_drops_total": lost, "tables_equal_kernel": tables,
+                             "resyncs": resyncs, "wakeups_per_storm": wake,
+                             "cpu_ticks_total": {n: sum(r[n + "_ticks"] for r in ev) for n in per}}
+    rows.append(("events per storm", fmt(results["event_cost"]["events_per_storm"], "", 0)))
+    for n, a in per.items():
+        rows.append(("CPU per event: " + n, fmt(a, " µs", 3)))
+    for n, a in ratios.items():
+        rows.append(("ratio " + n, fmt(a, "×")))
+    for n, a in wake.items():
+        rows.append(("wake-ups per storm: " + n, fmt(a, "", 0)))
+    rows.append(("netlink drops (all reps)", ", ".join("%s %d" % kv for kv in lost.items())))
+    rows.append(("daemon tables equal ip -o addr", "yes" if tables else "NO"))
+    worst = max(ratios["certbindd_1/ip_monitor"]["median"], ratios["certbindd_10k/ip_monitor"]["median"])
+    goals.append(("CPU per event ≤ 1.0× ip monitor", "%.2f×" % worst, worst <= 1.0))
+    worst = max(ratios["certbindd_1/floor"]["median"], ratios["certbindd_10k/floor"]["median"])
+    goals.append(("CPU per event ≤ 4× the bare loop", "%.2f×" % worst, worst <= 4.0))
+    r = ratios["certbindd_10k/certbindd_1"]["median"]
+    goals.append(("10,000 sites ≤ 1.2× one site per event", "%.2f×" % r, r <= 1.2))
+    d = lost["certbindd_1"] + lost["certbindd_10k"]
+    goals.append(("0 events lost without a resync", "%d drops, %d resyncs, tables %s" %
+                  (d, resyncs, "equal" if tables else "differ"), tables and (d == 0 or resyncs > 0)))
+
+lat_all = [r for r in raw if r["bench"] == "decision_latency"]
+results["decision_latency_us"] = {}
+for medium in ("disk", "tmpfs"):
+    lat = [r for r in lat_all if r.get("medium", "disk") == medium]
+    if not lat:
+        continue
+    res = {k: agg(r[k] for r in lat) for k in ("p50_us", "p99_us", "max_us")}
+    res["changes_per_rep"] = lat[0]["n"]
+    results["decision_latency_us"][medium] = res
+    for k in ("p50_us", "p99_us", "max_us"):
+        rows.append(("decision latency %s (target on %s)" % (k[:-3], medium), fmt(res[k], " µs", 0)))
+    p99 = res["p99_us"]["median"]
+    goals.append(("decision latency p99 ≤ 1 ms (target on %s)" % medium, "%.0f µs" % p99, p99 <= 1000))
+
+e2e = [r for r in raw if r["bench"] == "e2e"]
+if e2e:
+    results["e2e_ms"] = {"after_settle": agg(r["after_settle_ms"] for r in e2e),
+                         "total": agg(r["total_ms"] for r in e2e)}
+    rows.append(("end to end with nginx, after settle", fmt(results["e2e_ms"]["after_settle"], " ms", 1)))
+    m = results["e2e_ms"]["after_settle"]["max"]
+    goals.append(("end to end ≤ 250 ms after settle (max)", "%.1f ms" % m, m <= 250))
+
+sc = [r for r in raw if r["bench"] == "scale"]
+if sc:
+    results["scale"] = {}
+    for n in sorted({r["sites"] for r in sc}):
+        rs = [r for r in sc if r["sites"] == n]
+        results["scale"][str(n)] = {"ready_ms": agg(r["ready_ms"] for r in rs),
+                                    "peak_rss_mib": agg(r["peak_rss_kib"] / 1024 for r in rs),
+                                    "rss_after_storm_mib": agg(r["rss_after_storm_kib"] / 1024 for r in rs)}
+        s = results["scale"][str(n)]
+        rows.append(("%d sites: start to READY" % n, fmt(s["ready_ms"], " ms", 0)))
+        rows.append(("%d sites: peak RSS" % n, fmt(s["peak_rss_mib"], " MiB", 1)))
+        rows.append(("%d sites: RSS after a storm" % n, fmt(s["rss_after_storm_mib"], " MiB", 1)))
+    if "10000" in results["scale"]:
+        s = results["scale"]["10000"]
+        goals.append(("10,000 sites ready ≤ 2 s", "%.0f ms" % s["ready_ms"]["median"], s["ready_ms"]["median"] <= 2000))
+        goals.append(("10,000 sites peak RSS ≤ 64 MiB", "%.1f MiB" % s["peak_rss_mib"]["max"], s["peak_rss_mib"]["max"] <= 64))
+
+idle = [r for r in raw if r["bench"] == "idle"]
+if idle:
+    results["idle_wakeups"] = agg(r["wakeups"] for r in idle)
+    results["idle_wakeups"]["seconds"] = idle[0]["seconds"]
+    rows.append(("idle wake-ups in %d s" % idle[0]["seconds"], fmt(results["idle_wakeups"], "", 0)))
+    goals.append(("0 idle wake-ups (no watchdog)", "%d" % results["idle_wakeups"]["max"], results["idle_wakeups"]["max"] == 0))
+
+results["goals"] = [{"goal": g, "measured": m, "met": ok} for g, m, ok in goals]
+results["machine"] = {"nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
+                      "kernel": platform.release(), "date": time.strftime("%Y-%m-%d")}
+json.dump(results, open(out_path, "w"), indent=2, ensure_ascii=False)
+
+w = max(len(r[0]) for r in rows) if rows else 10
+print("\n%-*s  %s" % (w, "figure", "median  (min–max)"))
+for k, v in rows:
+    print("%-*s  %s" % (w, k, v))
+print("\ngoals:")
+for g, m, ok in goals:
+    print("  [%s] %s: %s" % ("met" if ok else "MISSED", g, m))
+print("\nwritten: %s" % out_path)
