@@ -95,53 +95,20 @@ static void on_sigchld(struct daemon *d)
 	}
 }
 
-/* --- the address index: sites by their current address ------------------------------ */
-
-static size_t index_slot(const struct daemon *d, const struct ipaddr *a)
-{
-	return ipaddr_hash(a) & (d->nindex - 1);
-}
-
-static void index_remove(struct daemon *d, struct siteinfo *si)
-{
-	struct siteinfo **pp;
-
-	if (!si->indexed)
-		return;
-	for (pp = &d->index[index_slot(d, &si->cur)]; *pp; pp = &(*pp)->hnext)
-		if (*pp == si) {
-			*pp = si->hnext;
-			break;
-		}
-	si->indexed = false;
-}
+/* --- the address index ---------------------------------------------------------------- */
 
 void site_index_update(struct daemon *d, struct siteinfo *si)
 {
-	struct siteinfo **head;
-
-	index_remove(d, si);
-	if (si->cfg->wildcard)
-		return;
-	head = &d->index[index_slot(d, &si->cur)];
-	si->hnext = *head;
-	*head = si;
-	si->indexed = true;
+	if (siteindex_update(&d->index, si) < 0)
+		log_warnx("site %s: out of memory indexing its address", si->cfg->name);
 }
 
 static int index_build(struct daemon *d)
 {
-	size_t n = 16;
-
-	while (n < d->nsites * 2)
-		n *= 2;
-	free(d->index);
-	d->index = calloc(n, sizeof(*d->index));
-	if (!d->index)
+	if (siteindex_init(&d->index, d->nsites) < 0)
 		return -1;
-	d->nindex = n;
 	for (size_t i = 0; i < d->nsites; i++) {
-		d->sites[i].indexed = false;
+		d->sites[i].group = NULL;
 		/* Sites new in a reload are indexed once initialised. */
 		if (d->sites[i].cfg)
 			site_index_update(d, &d->sites[i]);
@@ -149,16 +116,12 @@ static int index_build(struct daemon *d)
 	return 0;
 }
 
-#define FOR_SITES_AT(d, a, si) \
-	for (struct siteinfo *si = (d)->index[index_slot((d), (a))]; si; si = si->hnext) \
-		if (ipaddr_eq(&si->cur, (a)))
-
 static bool endpoint_taken(void *arg, const struct site *self, const struct ipaddr *a,
 			   unsigned port)
 {
 	struct daemon *d = arg;
 
-	FOR_SITES_AT(d, a, si)
+	FOR_SITES_AT(&d->index, a, si)
 		if (si->cfg != self && si->cfg->port == port)
 			return true;
 	return false;
@@ -168,7 +131,7 @@ static bool address_shared(void *arg, const struct site *self, const struct ipad
 {
 	struct daemon *d = arg;
 
-	FOR_SITES_AT(d, a, si)
+	FOR_SITES_AT(&d->index, a, si)
 		if (si->cfg != self)
 			return true;
 	return false;
@@ -515,30 +478,31 @@ static void wake_waiting(struct daemon *d, const struct addrent *e)
 	}
 }
 
-/* An event on another interface than the one a site is pinned to cannot change it. */
-static bool pinned_elsewhere(struct daemon *d, const struct siteinfo *si, const struct addrent *e)
-{
-	return si->cfg->interface && addrtab_link_index(d->tab, si->cfg->interface) != e->ifindex;
-}
-
 static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 {
 	struct daemon *d = arg;
+	struct sitegroup *g;
 
 	d->addr_events++;
 	d->metrics_dirty = true;
 	switch (chg) {
 	case AC_GONE:
-		FOR_SITES_AT(d, &e->ip, si)
-			if (!pinned_elsewhere(d, si, e) && !decide_bound(si->cfg, &si->cur, d->tab))
-				mark_lost(d, si);
+		/* One look decides for a whole group pinned to another interface. */
+		if ((g = siteindex_find(&d->index, &e->ip)) &&
+		    sitegroup_pinned_elsewhere(g, d->tab, e->ifindex))
+			g = NULL;
+		for (size_t i = 0; g && i < g->n; i++)
+			if (!decide_bound(g->v[i]->cfg, &g->v[i]->cur, d->tab))
+				mark_lost(d, g->v[i]);
 		watch_addresses_changed(d);
 		break;
 	case AC_APPEARED:
-		FOR_SITES_AT(d, &e->ip, si)
-			if (si->state == SS_UNBOUND && !pinned_elsewhere(d, si, e) &&
-			    decide_bound(si->cfg, &si->cur, d->tab))
-				mark_back(d, si);
+		if ((g = siteindex_find(&d->index, &e->ip)) &&
+		    sitegroup_pinned_elsewhere(g, d->tab, e->ifindex))
+			g = NULL;
+		for (size_t i = 0; g && i < g->n; i++)
+			if (g->v[i]->state == SS_UNBOUND && decide_bound(g->v[i]->cfg, &g->v[i]->cur, d->tab))
+				mark_back(d, g->v[i]);
 		wake_waiting(d, e);
 		break;
 	case AC_DADFAILED:
@@ -603,15 +567,42 @@ static void on_resync_timer(void *arg)
 		log_warn("netlink resync");
 }
 
+#define STORM_WAKES 4           /* this many wake-ups with events ... */
+#define STORM_WINDOW_MS 2       /* ... within this long: a storm */
+#define STORM_PAUSE_MS 1        /* then let events gather this long between reads */
+
 static void on_netlink(struct daemon *d, struct watcher *w, uint32_t events)
 {
-	uint64_t due = 0;
+	unsigned long before = nlwatch_events(d->nl);
+	uint64_t due = 0, now = now_ms();
 
-	if (nlwatch_process(d->nl, now_ms(), &due) < 0)
+	if (nlwatch_process(d->nl, now, &due) < 0)
 		log_warn("netlink");
 	/* Overflow again right after a resync: the re-dump is deferred, not skipped. */
 	if (due && !timer_armed(&d->resync_timer))
 		timer_arm(&d->timers, &d->resync_timer, due);
+	if (nlwatch_events(d->nl) == before)
+		return;
+	/*
+	 * Storm coalescing: a wake-up per event or two is most of what a storm costs (context
+	 * switches). When events keep coming, stop reading for a millisecond so that the next
+	 * read takes them all at once. An isolated change (two events) never pauses, so
+	 * decisions are not delayed; the receive buffer holds far more than a millisecond.
+	 */
+	d->busy_wakes[d->busy_next++ % STORM_WAKES] = now;
+	if (d->busy_next >= STORM_WAKES &&
+	    now - d->busy_wakes[d->busy_next % STORM_WAKES] <= STORM_WINDOW_MS) {
+		daemon_unwatch(d, &d->w_nl);
+		timer_arm(&d->timers, &d->nl_pause, now + STORM_PAUSE_MS);
+	}
+}
+
+static void on_nl_pause(void *arg)
+{
+	struct daemon *d = arg;
+
+	daemon_watch(d, &d->w_nl, EPOLLIN);
+	on_netlink(d, &d->w_nl, EPOLLIN);
 }
 
 /* --- sites: certificates, reconciliation ------------------------------------------- */
@@ -796,7 +787,7 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 			/* Unchanged: keep the binding and its timers; no re-render. */
 			ns[i] = *old;
 			ns[i].cfg = nc;
-			ns[i].indexed = false;
+			ns[i].group = NULL;
 			move_timer(d, &old->settle, &ns[i].settle, &ns[i]);
 			move_timer(d, &old->cert_timer, &ns[i].cert_timer, &ns[i]);
 			move_timer(d, &old->remind, &ns[i].remind, &ns[i]);
@@ -974,6 +965,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	}
 	d->w_nl = (struct watcher){ .fd = nlwatch_fd(d->nl), .cb = on_netlink };
 	d->resync_timer = (struct timer){ .fn = on_resync_timer, .arg = d };
+	d->nl_pause = (struct timer){ .fn = on_nl_pause, .arg = d };
 	daemon_watch(d, &d->w_nl, EPOLLIN);
 	daemon_watch(d, &d->w_sig, EPOLLIN);
 	daemon_watch(d, &d->w_timer, EPOLLIN);
@@ -1094,7 +1086,7 @@ void daemon_free(struct daemon *d)
 	if (d->sites)
 		free_sites(d, d->sites, d->nsites);
 	d->sites = NULL;
-	free(d->index);
+	siteindex_free(&d->index);
 	nlwatch_close(d->nl);
 	addrtab_free(d->tab);
 	timerheap_free(&d->timers);

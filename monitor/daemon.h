@@ -10,6 +10,7 @@
 
 #include "monitor/cert.h"
 #include "monitor/proc.h"
+#include "monitor/siteindex.h"
 #include "monitor/timer.h"
 #include "netlink/addrtab.h"
 #include "netlink/nlwatch.h"
@@ -32,13 +33,15 @@ struct job;
 struct ctlconn;
 
 struct siteinfo {
-	struct daemon *d;
+	struct ipaddr cur;               /* the binding (ignored when wildcard) */
+	enum site_state state;
 	const struct site *cfg;          /* in d->pol */
+	struct sitegroup *group;         /* in the address index, or NULL */
+	size_t gidx;
+	struct daemon *d;
 	struct certinfo cert;
 	bool cert_ok;
-	struct ipaddr cur;               /* the binding (ignored when wildcard) */
 	int cur_ifindex;
-	enum site_state state;
 	long long since;                 /* wall clock of the last state change */
 	bool lost_reported;              /* address-lost logged for the current loss */
 	bool nocand_reported;            /* no-candidate logged for the current loss */
@@ -55,16 +58,13 @@ struct siteinfo {
 	struct job *job;
 	char last_event[32];
 	long long last_event_at;
-	struct siteinfo *hnext;          /* address index chain */
-	bool indexed;
 };
 
 struct daemon {
 	struct policy *pol;
 	struct siteinfo *sites;
 	size_t nsites;
-	struct siteinfo **index;         /* hash by current address */
-	size_t nindex;
+	struct siteindex index;          /* sites by current address */
 
 	struct addrtab *tab;
 	struct nlwatch *nl;
@@ -93,6 +93,9 @@ struct daemon {
 	size_t jobs_running;
 	struct siteinfo *waiting;        /* rebind sites waiting for a matching address */
 	struct timer resync_timer;       /* a deferred (rate-limited) netlink resync */
+	struct timer nl_pause;           /* storm coalescing: netlink reads resume at expiry */
+	uint64_t busy_wakes[4];          /* when the last busy netlink wake-ups happened */
+	unsigned busy_next;
 	unsigned long long addr_events;
 };
 

@@ -24,6 +24,7 @@ struct addrtab {
 	/* The last name looked up: sites name the same interface over and over. */
 	char cache_name[IF_NAMESIZE];
 	int cache_index;
+	unsigned long link_gen;
 };
 
 struct addrtab *addrtab_new(void)
@@ -283,8 +284,14 @@ void addrtab_link_del(struct addrtab *t, int ifindex)
 	struct link *l = link_find(t, ifindex);
 
 	t->cache_name[0] = '\0';
+	t->link_gen++;
 	if (l)
 		*l = t->links[--t->nlinks];
+}
+
+unsigned long addrtab_link_gen(const struct addrtab *t)
+{
+	return t->link_gen;
 }
 
 const char *addrtab_link_name(const struct addrtab *t, int ifindex)

@@ -68,5 +68,7 @@ int addrtab_link_set(struct addrtab *t, int ifindex, const char *name, unsigned 
 void addrtab_link_del(struct addrtab *t, int ifindex);
 const char *addrtab_link_name(const struct addrtab *t, int ifindex);
 int addrtab_link_index(const struct addrtab *t, const char *name);
+/* Changes whenever a link appears, is renamed or goes: cached name lookups are stale then. */
+unsigned long addrtab_link_gen(const struct addrtab *t);
 
 #endif

@@ -48,16 +48,6 @@ int ipaddr_parse_prefix(const char *s, struct ipaddr *out, unsigned *plen)
 	return 0;
 }
 
-size_t ipaddr_len(const struct ipaddr *a)
-{
-	return a->family == AF_INET6 ? 16 : 4;
-}
-
-bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b)
-{
-	return a->family == b->family && !memcmp(a->u.b, b->u.b, ipaddr_len(a));
-}
-
 int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b)
 {
 	if (a->family != b->family)

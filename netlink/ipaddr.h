@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <string.h>
 
 struct ipaddr {
 	sa_family_t family;          /* AF_INET or AF_INET6 */
@@ -25,8 +26,20 @@ struct ipaddr {
 int ipaddr_parse(const char *s, struct ipaddr *out);
 /* Parses "ADDRESS/LEN"; the host bits must be zero. Returns 0 or -1. */
 int ipaddr_parse_prefix(const char *s, struct ipaddr *out, unsigned *plen);
-size_t ipaddr_len(const struct ipaddr *a);
-bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b);
+static inline size_t ipaddr_len(const struct ipaddr *a)
+{
+	return a->family == AF_INET6 ? 16 : 4;
+}
+
+/* Inline: the event path compares addresses per site and per hash-chain entry. */
+static inline bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->u.v4.s_addr == b->u.v4.s_addr;
+	return !memcmp(a->u.b, b->u.b, 16);
+}
 /* Total order: IPv4 before IPv6, then numerically. */
 int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b);
 uint32_t ipaddr_hash(const struct ipaddr *a);
