@@ -193,25 +193,26 @@ base_setup() {
 	setup_net
 }
 
-# www_site ON_CHANGE [EXTRA_SETTINGS]: the usual one-site world. 192.0.2.200/24 on cb0, a
-# certificate for www.example.test with both .200 and .201, nginx serving it, a policy.
-# SETTLE_MS (default 300) and GLOBAL_EXTRA tune the policy.
-www_site() {
-	local on_change=$1 extra=${2:-}
+# one_site ADDR SAN_IPS ON_CHANGE [EXTRA_SETTINGS]: the usual one-site world. ADDR (/24 or
+# /64) on cb0, a certificate for www.example.test (and SAN_IPS), nginx serving it there, a
+# rebind-capable policy. SETTLE_MS (default 300) and GLOBAL_EXTRA tune the policy.
+one_site() {
+	local addr=$1 sans=$2 on_change=$3 extra=${4:-} ep plen=24
+	case $addr in *:*) plen=64; ep="[$addr]:443" ;; *) ep="$addr:443" ;; esac
 	base_setup
-	ip addr add 192.0.2.200/24 dev cb0
-	make_cert www www.example.test "DNS:www.example.test,IP:192.0.2.200,IP:192.0.2.201"
+	ip addr add "$addr/$plen" dev cb0 $([ $plen = 64 ] && echo nodad)
+	make_cert www www.example.test "DNS:www.example.test$sans"
 	NGINX_SITES="www" write_nginx_conf
-	printf 'listen 192.0.2.200:443 ssl;\nssl_certificate %s;\nssl_certificate_key %s;\n' \
-		"$T/www.pem" "$T/www.key" > "$T/nginx/www.conf"
+	printf 'listen %s ssl;\nssl_certificate %s;\nssl_certificate_key %s;\n' \
+		"$ep" "$T/www.pem" "$T/www.key" > "$T/nginx/www.conf"
 	start_nginx
 	cat > "$T/certbind.conf" <<EOC
 global = { state_file = "$T/state"; control_socket = "$T/ctl.sock";
            settle_ms = ${SETTLE_MS:-300}; ${GLOBAL_EXTRA:-} };
 sites = ( {
-  name = "www"; address = "192.0.2.200"; port = 443;
+  name = "www"; address = "$addr"; port = 443;
   certificate = "$T/www.pem"; key = "$T/www.key"; server_name = "www.example.test";
-  on_change = "$on_change"; follow = { interface = "cb0"; };
+  on_change = "$on_change"; follow = { interface = "cb0"; ${FOLLOW_EXTRA:-} };
   targets = ( { type = "nginx"; output = "$T/nginx/www.conf"; } );
   reload = $NGINX_RELOAD;
   $extra
@@ -219,34 +220,16 @@ sites = ( {
 EOC
 	WANT_FP=$(file_fp "$T/www.pem")
 }
+www_site() { one_site 192.0.2.200 ",IP:192.0.2.200,IP:192.0.2.201" "$@"; }
 
 # How many times nginx has been told to reload so far.
 nginx_reloads() { grep -c 'signal 1 (SIGHUP) received' "$T/nginx-error.log"; }
 mtime() { stat -c '%i %Y.%y' "$1"; }
 
-# v6_site ON_CHANGE [EXTRA]: like www_site, on 2001:db8::200/64 (added without DAD).
+# v6_site ON_CHANGE [EXTRA]: www_site on 2001:db8::200/64 (added without DAD).
 v6_site() {
-	local on_change=$1 extra=${2:-}
-	base_setup
-	ip addr add 2001:db8::200/64 dev cb0 nodad
-	make_cert www www.example.test "DNS:www.example.test,IP:2001:db8::200,IP:2001:db8::201"
-	NGINX_SITES="www" write_nginx_conf
-	printf 'listen [2001:db8::200]:443 ssl;\nssl_certificate %s;\nssl_certificate_key %s;\n' \
-		"$T/www.pem" "$T/www.key" > "$T/nginx/www.conf"
-	start_nginx
-	cat > "$T/certbind.conf" <<EOC
-global = { state_file = "$T/state"; control_socket = "$T/ctl.sock";
-           settle_ms = ${SETTLE_MS:-300}; ${GLOBAL_EXTRA:-} };
-sites = ( {
-  name = "www"; address = "2001:db8::200"; port = 443;
-  certificate = "$T/www.pem"; key = "$T/www.key"; server_name = "www.example.test";
-  on_change = "$on_change"; follow = { interface = "cb0"; prefix = "2001:db8::/64"; };
-  targets = ( { type = "nginx"; output = "$T/nginx/www.conf"; } );
-  reload = $NGINX_RELOAD;
-  $extra
-} );
-EOC
-	WANT_FP=$(file_fp "$T/www.pem")
+	FOLLOW_EXTRA='prefix = "2001:db8::/64";' one_site 2001:db8::200 \
+		",IP:2001:db8::200,IP:2001:db8::201" "$@"
 }
 tentative() { ip -6 addr show dev "$1" | grep -q "$2/.*tentative"; }
 

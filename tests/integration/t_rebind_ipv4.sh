@@ -3,36 +3,18 @@
 # The core scenario: a site bound to 192.0.2.200:443 in a real nginx; the host's address
 # changes to 192.0.2.201; certbind rebinds, and the new endpoint serves the certificate.
 . "$(dirname "$0")/lib.sh"
-base_setup
-ip addr add 192.0.2.200/24 dev cb0
-make_cert www www.example.test "DNS:www.example.test,IP:192.0.2.200,IP:192.0.2.201"
-NGINX_SITES="www" write_nginx_conf
-# What an operator had before certbind: a hand-written binding.
-printf 'listen 192.0.2.200:443 ssl;\nssl_certificate %s;\nssl_certificate_key %s;\n' \
-	"$T/www.pem" "$T/www.key" > "$T/nginx/www.conf"
-start_nginx
-cat > "$T/certbind.conf" <<EOC
-global = { state_file = "$T/state"; control_socket = "$T/ctl.sock"; settle_ms = 300; };
-sites = ( {
-  name = "www"; address = "192.0.2.200"; port = 443;
-  certificate = "$T/www.pem"; key = "$T/www.key"; server_name = "www.example.test";
-  on_change = "rebind"; follow = { interface = "cb0"; prefix = "192.0.2.0/24"; };
-  targets = ( { type = "nginx"; output = "$T/nginx/www.conf"; } );
-  reload = $NGINX_RELOAD;
-} );
-EOC
-want=$(file_fp "$T/www.pem")
+FOLLOW_EXTRA='prefix = "192.0.2.0/24";' www_site rebind
 start_certbindd
 wait_for 10 grep -q 'state = "bound"' "$T/state" || fail "site not bound at start"
 ctl status | grep -Eq '^www +192\.0\.2\.200:443 +bound' || fail "status does not show www bound"
-[ "$(served_fp 192.0.2.200 443 www.example.test)" = "$want" ] || fail "not served at start"
+[ "$(served_fp 192.0.2.200 443 www.example.test)" = "$WANT_FP" ] || fail "not served at start"
 
 ip addr del 192.0.2.200/24 dev cb0
 ip addr add 192.0.2.201/24 dev cb0
 wait_for 15 log_has 'event=rebind site=www old=192\.0\.2\.200:443 new=192\.0\.2\.201:443 fingerprint=SHA256:' ||
 	fail "no rebind event in syslog"
 log_has '^notice certbind\[[0-9]+\]: event=rebind ' || fail "rebind not logged at notice"
-[ "$(served_fp 192.0.2.201 443 www.example.test)" = "$want" ] ||
+[ "$(served_fp 192.0.2.201 443 www.example.test)" = "$WANT_FP" ] ||
 	fail "192.0.2.201:443 does not serve the site's certificate"
 grep -q '^listen 192.0.2.201:443 ssl;$' "$T/nginx/www.conf" || fail "snippet not rewritten"
 grep -q "ssl_certificate $T/www.pem;" "$T/nginx/www.conf" || fail "snippet lacks the certificate"
