@@ -281,6 +281,8 @@ static void handle_link(struct nlwatch *w, struct nlmsghdr *h)
 
 	if (!msg)
 		return;
+	/* nl_msg_parse finds its parser by protocol: nlmsg_convert leaves it unset. */
+	nlmsg_set_proto(msg, NETLINK_ROUTE);
 	w->msgtype = h->nlmsg_type;
 	nl_msg_parse(msg, parse_obj, w);
 	nlmsg_free(msg);
