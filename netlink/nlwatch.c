@@ -78,6 +78,10 @@ static void apply_link(struct nlwatch *w, struct rtnl_link *l, bool del)
 	const char *name = rtnl_link_get_name(l);
 	unsigned flags = rtnl_link_get_flags(l);
 
+	const char *old = addrtab_link_name(w->t, ifindex);
+	/* Flag and carrier changes are not news here: only a link's name and existence are. */
+	bool news = del || !old || !name || strcmp(old, name);
+
 	if (del) {
 		/* The kernel reports each address too; this keeps the table right regardless. */
 		addrtab_remove_ifindex(w->t, ifindex, gone_cb, w);
@@ -85,7 +89,7 @@ static void apply_link(struct nlwatch *w, struct rtnl_link *l, bool del)
 	} else {
 		addrtab_link_set(w->t, ifindex, name, flags);
 	}
-	if (!w->quiet && w->ops->link)
+	if (news && !w->quiet && w->ops->link)
 		w->ops->link(w->arg, ifindex, name ? name : "", flags, del);
 }
 

@@ -8,7 +8,7 @@
 struct nlwatch_ops {
 	/* An address changed (after the table was updated). e is valid only during the call. */
 	void (*addr)(void *arg, const struct addrent *e, enum addr_change chg);
-	/* A link appeared, changed (rename, up/down) or went away (gone = true). */
+	/* A link appeared, was renamed or went away (gone = true); flag changes are not told. */
 	void (*link)(void *arg, int ifindex, const char *name, unsigned flags, bool gone);
 	/* Events were lost (ENOBUFS) and a full re-dump was diffed: changes = differences. */
 	void (*resync)(void *arg, unsigned changes);
