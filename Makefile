@@ -33,7 +33,7 @@ endif
 
 NETLINK_SRC := $(wildcard netlink/*.c)
 POLICY_SRC  := $(wildcard policy/*.c)
-MONITOR_LIB := $(filter-out monitor/certbindd.c monitor/certbindctl.c,$(wildcard monitor/*.c))
+MONITOR_LIB := $(filter-out monitor/main/%,$(wildcard monitor/*/*.c))
 LIB_SRC     := $(NETLINK_SRC) $(POLICY_SRC) $(MONITOR_LIB)
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
@@ -49,11 +49,11 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libcertbind.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/certbindd: $(BUILD)/monitor/certbindd.o $(BUILD)/libcertbind.a
+$(BUILD)/certbindd: $(BUILD)/monitor/main/certbindd.o $(BUILD)/libcertbind.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/certbindctl: $(BUILD)/monitor/certbindctl.o $(BUILD)/libcertbind.a
+$(BUILD)/certbindctl: $(BUILD)/monitor/main/certbindctl.o $(BUILD)/libcertbind.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

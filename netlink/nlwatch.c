@@ -318,7 +318,8 @@ int nlwatch_process(struct nlwatch *w, uint64_t now, uint64_t *resync_due)
 
 	*resync_due = 0;
 	for (;;) {
-		struct sockaddr_nl from;
+		/* Not the kernel unless recvfrom says so: an unfilled sender is dropped. */
+		struct sockaddr_nl from = { .nl_family = AF_NETLINK, .nl_pid = UINT32_MAX };
 		socklen_t fromlen = sizeof(from);
 		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
 				     &fromlen);

@@ -13,6 +13,8 @@ enum on_failure { ONF_ROLLBACK, ONF_ALERT };
 enum san_check { SAN_WARN, SAN_REQUIRE, SAN_OFF };
 enum nonlocal_bind { NLB_CHECK, NLB_ENABLE, NLB_OFF };
 enum target_type { TGT_NGINX, TGT_TEMPLATE };
+/* What runs a site's targets; each type has a driver (monitor/rebind/driver.h). */
+enum server_type { SRV_NGINX, SRV_COMMAND };
 
 struct target {
 	enum target_type type;
@@ -50,7 +52,9 @@ struct site {
 	unsigned alert_repeat_s;
 	char **alert_command;    /* NULL-terminated argv, or NULL */
 	unsigned alert_timeout_ms;
+	enum server_type server_type;
 	int line;                /* where the site starts in the policy file */
+	char *canon;             /* every setting, canonical (site_equal compares it whole) */
 };
 
 struct policy {
@@ -88,7 +92,7 @@ int policy_load_string(const char *text, const char *name, struct policy **out,
 void policy_free(struct policy *p);
 
 const struct site *policy_site(const struct policy *p, const char *name);
-/* True when both sites would render and behave identically (used by reload). */
+/* True when both sites have the same settings and templates (used by reload). */
 bool site_equal(const struct site *a, const struct site *b);
 /* Sites with the same reload argv are taken to share one server. */
 bool site_same_server(const struct site *a, const struct site *b);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/render.h"
+#include "monitor/rebind/render.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "monitor/cert.h"
+#include "monitor/certs/cert.h"
 
 static char dir[64];
 

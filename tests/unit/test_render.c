@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/render.h"
+#include "monitor/rebind/render.h"
 
 static struct site site(const char *addr)
 {

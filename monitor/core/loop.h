@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* The event loop: epoll over every fd, one timerfd for the timer heap, a signalfd, child watches. */
+#ifndef CERTBIND_LOOP_H
+#define CERTBIND_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "monitor/core/timer.h"
+
+/* Something in the epoll set (or, with fd < 0, a child watched through SIGCHLD). */
+struct watcher {
+	int fd;
+	void (*cb)(void *arg, uint32_t events);
+	void *arg;
+	struct watcher *next;     /* SIGCHLD watchers only */
+};
+
+struct loop {
+	int epfd;
+	struct watcher w_sig, w_timer;
+	struct watcher *chld_watchers;   /* children without a pidfd */
+	struct timerheap timers;
+	uint64_t armed_for;              /* what the timerfd is set to (0 = disarmed) */
+	void (*on_signal)(void *arg, int signo);
+	void *sig_arg;
+};
+
+/*
+ * Sets up epoll, the timerfd and a signalfd for HUP, TERM, INT and CHLD (blocked from normal
+ * delivery; SIGPIPE ignored). on_signal is told every signal but CHLD, which wakes the child
+ * watchers. Returns 0, or -1 with errno set (the loop is then freed).
+ */
+int loop_init(struct loop *L, void (*on_signal)(void *arg, int signo), void *arg);
+void loop_free(struct loop *L);
+
+/* Adds w to the epoll set for events; a watcher with fd < 0 is woken on every SIGCHLD. */
+void loop_watch(struct loop *L, struct watcher *w, uint32_t events);
+void loop_unwatch(struct loop *L, struct watcher *w);
+/* Changes the events a watched fd waits for. */
+void loop_rewatch(struct loop *L, struct watcher *w, uint32_t events);
+
+static inline int loop_arm(struct loop *L, struct timer *t, uint64_t when)
+{
+	return timer_arm(&L->timers, t, when);
+}
+static inline void loop_cancel(struct loop *L, struct timer *t)
+{
+	timer_cancel(&L->timers, t);
+}
+
+/*
+ * One pass: sets the timerfd to the earliest deadline (or disarms it: no wake-ups when idle),
+ * sleeps until an fd is ready, dispatches, then fires every due timer. timeout_ms < 0 sleeps
+ * without limit. Returns 0, or -1 on a fatal epoll error.
+ */
+int loop_once(struct loop *L, int timeout_ms);
+
+#endif

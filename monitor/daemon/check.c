@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/* Offline policy check shared by certbindd -t and certbindctl check. */
+#include "monitor/daemon/check.h"
+
+#include "monitor/certs/cert.h"
+#include "policy/policy.h"
+
+int check_policy(const char *path, FILE *out, FILE *err)
+{
+	struct errlist errs = { 0 }, warns = { 0 };
+	struct policy *p = NULL;
+	int rc = 0;
+
+	if (policy_load(path, &p, &errs) < 0) {
+		rc = 78;
+		goto out;
+	}
+	for (size_t i = 0; i < p->nsites; i++) {
+		struct certinfo ci;
+		if (cert_load(&p->sites[i], &ci, &errs, &warns) == 0)
+			cert_free(&ci);
+	}
+	if (errs.n)
+		rc = 78;
+out:
+	for (size_t i = 0; i < warns.n; i++)
+		fprintf(err, "warning: %s\n", warns.msg[i]);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(err, "%s\n", errs.msg[i]);
+	if (rc == 0)
+		fprintf(out, "%s: configuration OK (%zu sites)\n", path, p->nsites);
+	else
+		fprintf(err, "%s: configuration invalid (%zu problem%s)\n", path, errs.n,
+			errs.n == 1 ? "" : "s");
+	errlist_free(&errs);
+	errlist_free(&warns);
+	policy_free(p);
+	return rc;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/* certbindd's hub: start-up, the loop with its per-pass work, sd_notify, shutdown. */
+#include "monitor/daemon/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "monitor/core/fileio.h"
+#include "monitor/core/log.h"
+#include "monitor/out/state.h"
+#include "monitor/rebind/tlsprobe.h"
+#include "monitor/sites/act.h"
+#include "monitor/sites/jobs.h"
+#include "monitor/sites/statefile.h"
+#include "netlink/listeners.h"
+
+static void on_signal(void *arg, int signo)
+{
+	struct daemon *d = arg;
+
+	if (signo == SIGHUP) {
+		struct errlist errs = { 0 };
+		daemon_reload(d, &errs);
+		errlist_free(&errs);
+	} else if (signo == SIGTERM || signo == SIGINT) {
+		d->quit = true;
+	}
+}
+
+/* systemd's watchdog: the loop's only periodic wake-up, at half WATCHDOG_USEC. */
+static void on_watchdog(void *arg)
+{
+	struct daemon *d = arg;
+
+	sd_notify(0, "WATCHDOG=1");
+	loop_arm(&d->L, &d->watchdog, now_ms() + d->watchdog_ms);
+}
+
+static void watchdog_init(struct daemon *d)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
+		d->watchdog_ms = usec / 2000;
+		d->watchdog = (struct timer){ .fn = on_watchdog, .arg = d };
+		loop_arm(&d->L, &d->watchdog, now_ms() + d->watchdog_ms);
+	}
+}
+
+/* The state file's bindings (start-up only); a garbled file is ignored, with a warning. */
+static struct binding *read_bindings(struct daemon *d, size_t *nb)
+{
+	struct errlist errs = { 0 };
+	struct binding *b = NULL;
+
+	if (state_read(d->pol->state_file, &b, nb, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_msg(LOG_WARNING, "state file ignored: %s", errs.msg[i]);
+		errlist_free(&errs);
+	}
+	return b;
+}
+
+static void log_started(struct daemon *d)
+{
+	struct ev e;
+
+	ev_begin(&e, "started");
+	ev_add(&e, "version", CERTBIND_VERSION);
+	ev_add(&e, "config", d->config_path);
+	ev_addf(&e, "sites", "%zu", d->sites.n);
+	ev_addf(&e, "addresses", "%zu", addrtab_count(d->tab));
+	if (d->dry_run)
+		ev_add(&e, "mode", "dry-run");
+	ev_emit(&e, LOG_NOTICE);
+}
+
+/* Loop, TLS context, address table, listeners: what the sites and jobs run on. */
+static int setup_runtime(struct daemon *d)
+{
+	struct pipe_env env;
+
+	if (loop_init(&d->L, on_signal, d) < 0)
+		return -1;
+	d->sslctx = tlsprobe_ctx_new();
+	d->tab = addrtab_new();
+	if (!d->sslctx || !d->tab)
+		return -1;
+	d->listeners = listeners_open();
+	if (!d->listeners)
+		log_warnx("inet_diag unavailable: no listener checks (verification still runs)");
+	alert_init(&d->alerts, &d->L, d->dry_run);
+	env = (struct pipe_env){ .L = &d->L, .ssl = d->sslctx, .listeners = d->listeners,
+				 .dry_run = d->dry_run };
+	sites_init(&d->sites, &env, d->tab, &d->alerts);
+	return 0;
+}
+
+int daemon_init(struct daemon *d, const struct daemon_opts *o)
+{
+	struct errlist errs = { 0 };
+	struct binding *bindings;
+	size_t nb = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->L.epfd = d->L.w_sig.fd = d->L.w_timer.fd = -1;
+	d->config_path = o->config_path;
+	d->dry_run = o->dry_run;
+	if (policy_load(o->config_path, &d->pol, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_msg(LOG_ERR, "%s", errs.msg[i]);
+		errlist_free(&errs);
+		return 78;
+	}
+	log_init(d->pol->syslog_ident, d->pol->syslog_facility, log_stderr(), log_verbose());
+	if (setup_runtime(d) < 0) {
+		log_warn("start-up");
+		return 71;
+	}
+	/* Subscribe (and dump) before the sites exist: the table is complete when they look. */
+	if (netev_open(d) < 0) {
+		log_warn("netlink subscription");
+		return 71;
+	}
+	if (sites_build(&d->sites, d->pol) < 0)
+		return 71;
+	nonlocal_apply(d);
+	watchdog_init(d);
+	file_clean_temps(d->pol->state_file);
+	if (d->pol->metrics_file)
+		file_clean_temps(d->pol->metrics_file);
+	bindings = read_bindings(d, &nb);
+	log_started(d);
+	sites_reconcile(&d->sites, bindings, nb);
+	free(bindings);
+	d->sites.state_dirty = true;
+	statefile_flush(&d->sites);
+	return 0;
+}
+
+/* Tells systemd how many sites are bound; only when that changed. */
+static void notify_status(struct daemon *d)
+{
+	static char last[128];
+	char now[128];
+	size_t bound, unbound, failed;
+
+	/* Counting is O(sites): only when some site's state changed, not on every pass. */
+	if (!d->sites.status_dirty)
+		return;
+	d->sites.status_dirty = false;
+	sites_count(&d->sites, &bound, &unbound, &failed);
+	snprintf(now, sizeof(now), "STATUS=%zu sites: %zu bound, %zu unbound, %zu failed",
+		 d->sites.n, bound, unbound, failed);
+	if (strcmp(now, last)) {
+		sd_notify(0, now);
+		memcpy(last, now, sizeof(last));
+	}
+}
+
+/* After every pass: due sites join jobs; deferred reload; READY; state, metrics, status. */
+static void pass_end(struct daemon *d)
+{
+	act_pass_end(&d->sites);
+	if (d->reload_pending && !sites_busy(&d->sites)) {
+		struct errlist errs = { 0 };
+		d->reload_pending = false;
+		daemon_reload(d, &errs);
+		errlist_free(&errs);
+		act_pass_end(&d->sites);
+	}
+	/* Ready once the start-up reconciliation (its renders and reloads) is done. */
+	if (!d->ready && !sites_busy(&d->sites)) {
+		d->sites.status_dirty = true;
+		notify_status(d);
+		sd_notify(0, "READY=1");
+		d->ready = true;
+	}
+	statefile_flush(&d->sites);
+	metrics_flush(d, false);
+	if (d->ready)
+		notify_status(d);
+}
+
+int daemon_run(struct daemon *d)
+{
+	struct ev e;
+
+	pass_end(d);
+	while (!d->quit) {
+		if (loop_once(&d->L, -1) < 0)
+			return 1;
+		pass_end(d);
+	}
+	statefile_flush(&d->sites);
+	metrics_flush(d, true);
+	sd_notify(0, "STOPPING=1");
+	ev_begin(&e, "stopping");
+	ev_emit(&e, LOG_NOTICE);
+	return 0;
+}
+
+void daemon_stop_jobs(struct daemon *d)
+{
+	if (d->sites.L)
+		jobs_abort_all(&d->sites);
+}
+
+void daemon_free(struct daemon *d)
+{
+	alert_free(&d->alerts);
+	if (d->sites.L)
+		sites_free(&d->sites);
+	if (d->nl)
+		netev_close(d);
+	addrtab_free(d->tab);
+	listeners_close(d->listeners);
+	SSL_CTX_free(d->sslctx);
+	loop_cancel(&d->L, &d->metrics_timer);
+	loop_cancel(&d->L, &d->watchdog);
+	loop_free(&d->L);
+	policy_free(d->pol);
+}

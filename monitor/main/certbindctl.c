@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/* certbindctl: the operator's tool (status, show, rebind, reload, check). */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor/daemon/check.h"
+#include "monitor/control/ctlproto.h"
+
+#define DEFAULT_SOCKET "/run/certbind/control.sock"
+#define DEFAULT_CONFIG "/etc/certbind/certbind.conf"
+#define EX_OK 0
+#define EX_FAIL 1
+#define EX_USAGE 64
+#define EX_UNAVAILABLE 69
+#define EX_CONFIG 78
+
+static void usage(FILE *f)
+{
+	char cmd[64];
+
+	fprintf(f, "usage: certbindctl [-s SOCKET] [--json] COMMAND\n");
+	for (size_t i = 0; i < ctl_ncommands; i++) {
+		const struct ctl_command *c = &ctl_commands[i];
+		snprintf(cmd, sizeof(cmd), "%s%s%s", c->name, *c->args ? " " : "", c->args);
+		fprintf(f, "  %-22s %s\n", cmd, c->help);
+	}
+	fprintf(f,
+		"  %-22s %s\n\n"
+		"  -s, --socket SOCKET    control socket (default %s)\n"
+		"  -j, --json             print the daemon's JSON answer\n"
+		"  -h, --help             this help\n"
+		"Exit: 0 ok, 1 failed, 64 usage, 69 daemon not reachable, 78 configuration invalid.\n",
+		"check [-c FILE]", "validate a policy without a running daemon", DEFAULT_SOCKET);
+}
+
+/* Sends one request line and reads the whole answer (the daemon closes after it). */
+static char *request(const char *sock, const char *line, int timeout_ms)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd;
+
+	if (strlen(sock) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "certbindctl: socket path too long\n");
+		return NULL;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "certbindctl: cannot reach certbindd at %s: %s\n"
+			"certbindctl: is it running? (systemctl status certbindd)\n", sock,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	/* A refusal may close the connection before the request is written: read it anyway. */
+	if (dprintf(fd, "%s\n", line) < 0 && errno != EPIPE) {
+		fprintf(stderr, "certbindctl: write to %s: %s\n", sock, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		if (poll(&p, 1, timeout_ms) <= 0) {
+			fprintf(stderr, "certbindctl: no answer from certbindd within %d s\n",
+				timeout_ms / 1000);
+			break;
+		}
+		if (len + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			if (!len) {
+				fprintf(stderr, "certbindctl: certbindd closed the connection\n");
+				free(buf);
+				return NULL;
+			}
+			buf[len] = '\0';
+			return buf;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static const char *str(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static long long num(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) && v ? json_object_get_int64(v) : 0;
+}
+
+static const char *date(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm))
+		return "-";
+	strftime(buf, len, "%Y-%m-%dT%H:%MZ", &tm);
+	return buf;
+}
+
+static void print_status(json_object *o)
+{
+	json_object *sites;
+	char d1[32], d2[32];
+
+	printf("%-20s %-30s %-9s %-18s %s\n", "SITE", "ENDPOINT", "STATE", "CERT-EXPIRES",
+	       "LAST-EVENT");
+	if (!json_object_object_get_ex(o, "sites", &sites))
+		return;
+	for (size_t i = 0; i < json_object_array_length(sites); i++) {
+		json_object *s = json_object_array_get_idx(sites, i);
+		const char *ev = str(s, "last_event");
+		printf("%-20s %-30s %-9s %-18s %s%s%s%s\n", str(s, "name"), str(s, "endpoint"),
+		       str(s, "state"), date(num(s, "cert_expiry"), d1, sizeof(d1)), ev ? ev : "-",
+		       ev ? " (" : "", ev ? date(num(s, "last_event_at"), d2, sizeof(d2)) : "",
+		       ev ? ")" : "");
+	}
+}
+
+static void print_show(json_object *o)
+{
+	json_object *s;
+
+	if (!json_object_object_get_ex(o, "site", &s))
+		return;
+	json_object_object_foreach(s, key, val) {
+		if (json_object_is_type(val, json_type_array)) {
+			printf("%-18s", key);
+			for (size_t i = 0; i < json_object_array_length(val); i++)
+				printf("%s%s", i ? ", " : "",
+				       json_object_get_string(json_object_array_get_idx(val, i)));
+			printf("%s\n", json_object_array_length(val) ? "" : "(none)");
+		} else {
+			printf("%-18s%s\n", key, val ? json_object_get_string(val) : "-");
+		}
+	}
+}
+
+static void print_addresses(json_object *o)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(o, "addresses", &a))
+		return;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *x = json_object_array_get_idx(a, i);
+		json_object *u;
+		json_object_object_get_ex(x, "usable", &u);
+		printf("%s/%lld %s%s\n", str(x, "address"), num(x, "prefixlen"),
+		       str(x, "interface") ? str(x, "interface") : "?",
+		       json_object_get_boolean(u) ? "" : " (not usable)");
+	}
+}
+
+/* `certbindctl check [-c FILE]`: no daemon involved. */
+static int run_check(int argc, char **argv)
+{
+	const char *cfg = DEFAULT_CONFIG;
+	int c;
+
+	optind++;
+	while ((c = getopt(argc, argv, "c:")) != -1) {
+		if (c != 'c') {
+			usage(stderr);
+			return EX_USAGE;
+		}
+		cfg = optarg;
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return check_policy(cfg, stdout, stderr);
+}
+
+/* Joins the command and its arguments into one request line. 0, or an exit code. */
+static int build_line(int argc, char **argv, char *line, size_t len)
+{
+	size_t off = 0;
+
+	for (int i = optind; i < argc; i++) {
+		if (strpbrk(argv[i], " \t\r\n")) {
+			fprintf(stderr, "certbindctl: argument \"%s\" contains white space\n", argv[i]);
+			return EX_USAGE;
+		}
+		off += (size_t)snprintf(line + off, len - off, "%s%s", i > optind ? " " : "", argv[i]);
+		if (off >= len) {
+			fprintf(stderr, "certbindctl: request too long\n");
+			return EX_USAGE;
+		}
+	}
+	return EX_OK;
+}
+
+static void print_failure(const char *cmd, json_object *o)
+{
+	json_object *errs;
+
+	fprintf(stderr, "certbindctl: %s: %s\n", cmd, str(o, "error") ? str(o, "error") : "failed");
+	if (json_object_object_get_ex(o, "errors", &errs))
+		for (size_t i = 0; i < json_object_array_length(errs); i++)
+			fprintf(stderr, "%s\n", json_object_get_string(json_object_array_get_idx(errs, i)));
+}
+
+static void print_answer(const struct ctl_command *c, json_object *o, char **argv)
+{
+	/* No default: -Wswitch names this place when a command is added. */
+	switch (c->cmd) {
+	case CTL_STATUS:
+		print_status(o);
+		break;
+	case CTL_SHOW:
+		print_show(o);
+		break;
+	case CTL_ADDRESSES:
+		print_addresses(o);
+		break;
+	case CTL_REBIND:
+		printf("rebind of %s verified and committed\n", argv[optind + 1]);
+		break;
+	case CTL_RELOAD:
+		printf("policy reloaded\n");
+		break;
+	}
+}
+
+/* The exit code for a refusal: 78 invalid policy, 64 a usage error (unknown site), else 1. */
+static int failure_code(const struct ctl_command *c, json_object *o)
+{
+	json_object *errs;
+	const char *err = str(o, "error");
+
+	if (c->cmd == CTL_RELOAD && json_object_object_get_ex(o, "errors", &errs))
+		return EX_CONFIG;
+	if (c->cmd == CTL_SHOW || (c->cmd == CTL_REBIND && err && strstr(err, "no site")))
+		return EX_USAGE;
+	return EX_FAIL;
+}
+
+/* Sends the request and prints the answer. Returns the exit code. */
+static int run_command(const struct ctl_command *c, const char *sock, bool json, int argc,
+		       char **argv)
+{
+	char line[CTL_REQUEST_MAX], *ans;
+	json_object *o, *okv;
+	int rc = build_line(argc, argv, line, sizeof(line));
+	bool ok;
+
+	if (rc != EX_OK)
+		return rc;
+	/* A rebind waits for reload and verification; allow for the slowest policy. */
+	ans = request(sock, line, c->cmd == CTL_REBIND ? 15 * 60 * 1000 : 30 * 1000);
+	if (!ans)
+		return EX_UNAVAILABLE;
+	o = json_tokener_parse(ans);
+	free(ans);
+	if (!o) {
+		fprintf(stderr, "certbindctl: unreadable answer from certbindd\n");
+		return EX_FAIL;
+	}
+	ok = json_object_object_get_ex(o, "ok", &okv) && json_object_get_boolean(okv);
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	else if (!ok)
+		print_failure(c->name, o);
+	else
+		print_answer(c, o, argv);
+	rc = ok ? EX_OK : failure_code(c, o);
+	json_object_put(o);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *env = getenv("CERTBIND_SOCKET");
+	const char *sock = env ? env : DEFAULT_SOCKET;
+	const struct ctl_command *cmd;
+	bool json = false;
+	int c, nargs;
+
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return EX_OK;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(argv[optind], "check"))
+		return run_check(argc, argv);
+	cmd = ctl_command_find(argv[optind]);
+	nargs = argc - optind - 1;
+	if (!cmd || nargs < cmd->min || nargs > cmd->max) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return run_command(cmd, sock, json, argc, argv);
+}

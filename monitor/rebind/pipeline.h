@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* The rebind pipeline for a batch of sites of one server: render -> check -> reload -> prove. */
+#ifndef CERTBIND_PIPELINE_H
+#define CERTBIND_PIPELINE_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+
+#include "monitor/certs/cert.h"
+#include "monitor/core/loop.h"
+#include "monitor/rebind/driver.h"
+#include "netlink/ipaddr.h"
+#include "policy/policy.h"
+
+enum pipe_outcome {
+	PO_PENDING,
+	PO_PROVEN,      /* the endpoint served the certificate (or verify = false: committed) */
+	PO_UNCHANGED,   /* initial pass, files already as rendered: nothing written or reloaded */
+	PO_DRY_RUN,     /* -n: logged what it would do */
+	PO_FAILED,      /* failed; the site's files were restored (rolled_back) or not */
+	PO_KEPT,        /* failed with on_failure = alert: the new files stay, unproven */
+};
+
+struct pipe_tgt;
+struct pipe_job;
+struct tlsprobe;
+struct prover;
+
+/* One site in a job. The caller fills the first part; the outcome is the pipeline's answer. */
+struct pipe_item {
+	const struct site *site;
+	bool wildcard;               /* bind to all addresses (to is ignored) */
+	struct ipaddr to;
+	bool initial;                /* a start-up pass at the same binding (see pipe_start) */
+	unsigned char sha256[32];    /* the certificate the endpoint must serve */
+	char fingerprint[FINGERPRINT_LEN];
+	void *owner;                 /* the caller's */
+
+	enum pipe_outcome outcome;
+	bool rewrote;                /* some target's content changed */
+	bool rolled_back;            /* (failed) every file is back as it was */
+	char reason[512];            /* (failed) why */
+
+	/* the pipeline's own */
+	struct pipe_job *job;
+	struct prover *prover;
+	struct pipe_tgt *t;
+	size_t nt;
+	int phase;
+	struct tlsprobe *probe;
+	struct watcher w_probe;
+	struct timer deadline, retry;
+};
+
+/* What a job runs with. */
+struct pipe_env {
+	struct loop *L;
+	SSL_CTX *ssl;                /* for the proofs */
+	struct listeners *listeners; /* inet_diag, or NULL: the handshake alone decides */
+	bool dry_run;
+};
+
+typedef void (*pipe_done_fn)(void *arg, struct pipe_item *items, size_t n);
+
+/*
+ * Starts one job for n items, all sites of srv: render every target, write what changed,
+ * run srv's check, reload once, ask the driver whether it took, then prove every site (its
+ * listener, then a TLS handshake showing its certificate) in parallel. Sites that failed are
+ * restored together and the server is reloaded once more. An initial item (a start-up pass
+ * at the same binding) whose files are already right is left alone (PO_UNCHANGED), and
+ * always rolls back when it fails. items and srv must outlive the job. done is called once, from the loop, never from
+ * inside pipe_start. Returns NULL when out of memory.
+ */
+struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv,
+			    struct pipe_item *items, size_t n, pipe_done_fn done, void *arg);
+/* Stops a job (shutdown): children killed, written files restored; done is not called. */
+void pipe_abort(struct pipe_job *j);
+
+#endif

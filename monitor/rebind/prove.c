@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/* Listener waits (inet_diag) and non-blocking TLS handshakes for the sites of one job. */
+#include "monitor/rebind/prove.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/core/log.h"
+#include "monitor/rebind/tlsprobe.h"
+#include "netlink/listeners.h"
+
+#define VERIFY_RETRY_MS 100
+#define LISTEN_POLL_MS 50
+#define PROBES_MAX 32          /* handshakes in flight at once, per job */
+
+enum { PP_IDLE, PP_LISTEN, PP_VERIFY, PP_DONE };
+
+static void endpoint_of(const struct pipe_item *it, char *buf, size_t len)
+{
+	endpoint_str(it->wildcard ? NULL : &it->to, it->site->port, buf, len);
+}
+
+static void stop_probe(struct prover *p, struct pipe_item *it)
+{
+	if (!it->probe)
+		return;
+	loop_unwatch(p->L, &it->w_probe);
+	tlsprobe_free(it->probe);
+	it->probe = NULL;
+	p->probing--;
+}
+
+static void settle(struct pipe_item *it, bool ok)
+{
+	struct prover *p = it->prover;
+
+	if (it->phase == PP_LISTEN)
+		p->listening--;
+	stop_probe(p, it);
+	loop_cancel(p->L, &it->deadline);
+	loop_cancel(p->L, &it->retry);
+	it->phase = PP_DONE;
+	p->settled(p->arg, it, ok);
+}
+
+static void on_deadline(void *arg)
+{
+	struct pipe_item *it = arg;
+	char ep[ENDPOINT_STRLEN], last[384];   /* room for the words around it */
+
+	endpoint_of(it, ep, sizeof(ep));
+	if (it->phase == PP_LISTEN) {
+		struct ev e;
+		ev_begin(&e, "listener-missing");
+		ev_add(&e, "site", it->site->name);
+		ev_add(&e, "endpoint", ep);
+		ev_addf(&e, "waited_ms", "%u", it->site->verify_timeout_ms);
+		ev_add(&e, "reason", "the reload command succeeded but nothing listens there: the "
+		       "server did not take the new configuration (check its error log)");
+		ev_emit(&e, LOG_ERR);
+		snprintf(it->reason, sizeof(it->reason), "nothing listens on %s after the reload", ep);
+	} else {
+		/* The last attempt's error, cut to fit the words around it. */
+		const char *why = it->reason[0] ? it->reason : "no answer";
+		size_t n = strnlen(why, sizeof(last) - 1);
+		memcpy(last, why, n);
+		last[n] = '\0';
+		snprintf(it->reason, sizeof(it->reason), "verification of %s failed within %u ms: %s",
+			 ep, it->site->verify_timeout_ms, last);
+	}
+	settle(it, false);
+}
+
+static void verify_attempt(void *arg);
+
+static void attempt_later(struct pipe_item *it, uint64_t ms)
+{
+	loop_arm(it->prover->L, &it->retry, now_ms() + ms);
+}
+
+static void on_probe(void *arg, uint32_t events)
+{
+	struct pipe_item *it = arg;
+	struct prover *p = it->prover;
+	unsigned char digest[32];
+	int r = tlsprobe_step(it->probe, digest);
+
+	if (r == 0) {
+		loop_rewatch(p->L, &it->w_probe, tlsprobe_events(it->probe));
+		return;
+	}
+	if (r < 0)
+		snprintf(it->reason, sizeof(it->reason), "%s", tlsprobe_error(it->probe));
+	stop_probe(p, it);
+	if (r == 1 && !memcmp(digest, it->sha256, 32)) {
+		settle(it, true);
+		return;
+	}
+	if (r == 1) {
+		char fp[FINGERPRINT_LEN];
+		cert_fingerprint_str(digest, fp, sizeof(fp));
+		snprintf(it->reason, sizeof(it->reason), "the endpoint serves another certificate (%s)",
+			 fp);
+	}
+	/* A reloading server takes a moment to listen: try again until the deadline. */
+	attempt_later(it, VERIFY_RETRY_MS);
+}
+
+static void verify_attempt(void *arg)
+{
+	struct pipe_item *it = arg;
+	struct prover *p = it->prover;
+	const struct ipaddr *a = &it->to;
+	struct ipaddr lo;
+
+	if (p->probing >= PROBES_MAX) {
+		attempt_later(it, 10);   /* bounded concurrency: wait for a slot */
+		return;
+	}
+	if (it->wildcard) {
+		/* All addresses: loopback of the family the server must accept on. */
+		ipaddr_parse("127.0.0.1", &lo);
+		a = &lo;
+	}
+	it->probe = tlsprobe_start(p->ssl, a, it->site->port, it->site->server_name);
+	if (!it->probe) {
+		snprintf(it->reason, sizeof(it->reason), "cannot connect: %s", strerror(errno));
+		attempt_later(it, VERIFY_RETRY_MS);
+		return;
+	}
+	p->probing++;
+	it->w_probe = (struct watcher){ .fd = tlsprobe_fd(it->probe), .cb = on_probe, .arg = it };
+	loop_watch(p->L, &it->w_probe, tlsprobe_events(it->probe));
+}
+
+static void start_verify(struct pipe_item *it)
+{
+	struct prover *p = it->prover;
+
+	if (it->phase == PP_LISTEN)
+		p->listening--;
+	it->phase = PP_VERIFY;
+	it->reason[0] = '\0';
+	it->retry = (struct timer){ .fn = verify_attempt, .arg = it };
+	/* The verification gets its own full timeout, as a separate step after the listener. */
+	loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms);
+	verify_attempt(it);
+}
+
+/* One inet_diag dump for every item still waiting for its listener. */
+static void listen_poll(void *arg)
+{
+	struct prover *p = arg;
+	struct listener *v = NULL;
+	struct ipaddr any = { .family = AF_INET };
+	size_t n = 0;
+	bool have = p->listeners && listeners_dump(p->listeners, &v, &n) == 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct pipe_item *it = &p->items[i];
+		if (it->phase != PP_LISTEN)
+			continue;
+		/* No inet_diag here: the handshake alone will tell. */
+		if (!have || listeners_serve(v, n, it->wildcard ? &any : &it->to, it->site->port))
+			start_verify(it);
+	}
+	free(v);
+	if (p->listening)
+		loop_arm(p->L, &p->listen_tick, now_ms() + LISTEN_POLL_MS);
+}
+
+void prove_init(struct prover *p, const struct pipe_env *env, struct pipe_item *items, size_t n,
+		void (*settled)(void *arg, struct pipe_item *it, bool ok), void *arg)
+{
+	*p = (struct prover){ .L = env->L, .ssl = env->ssl, .listeners = env->listeners,
+			      .items = items, .n = n, .settled = settled, .arg = arg };
+	p->listen_tick = (struct timer){ .fn = listen_poll, .arg = p };
+}
+
+void prove_start(struct prover *p, struct pipe_item *it)
+{
+	it->prover = p;
+	it->phase = PP_LISTEN;
+	it->deadline = (struct timer){ .fn = on_deadline, .arg = it };
+	it->retry = (struct timer){ .fn = verify_attempt, .arg = it };
+	p->listening++;
+	loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms);
+	/* The first look is now (in this loop pass), later ones every LISTEN_POLL_MS. */
+	if (!timer_armed(&p->listen_tick))
+		loop_arm(p->L, &p->listen_tick, now_ms());
+}
+
+void prove_stop(struct prover *p)
+{
+	if (!p->L)
+		return;     /* never started */
+	for (size_t i = 0; i < p->n; i++) {
+		struct pipe_item *it = &p->items[i];
+		if (it->prover != p || it->phase == PP_DONE || it->phase == PP_IDLE)
+			continue;
+		stop_probe(p, it);
+		loop_cancel(p->L, &it->deadline);
+		loop_cancel(p->L, &it->retry);
+		it->phase = PP_DONE;
+	}
+	loop_cancel(p->L, &p->listen_tick);
+	p->listening = 0;
+}

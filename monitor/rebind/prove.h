@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Proof that a site took: a listener on its endpoint, then a handshake showing its certificate. */
+#ifndef CERTBIND_PROVE_H
+#define CERTBIND_PROVE_H
+
+#include "monitor/rebind/pipeline.h"
+
+/* The items of one job being proven, in parallel (bounded), with one listener poll for all. */
+struct prover {
+	struct loop *L;
+	SSL_CTX *ssl;
+	struct listeners *listeners;
+	struct pipe_item *items;
+	size_t n;
+	struct timer listen_tick;     /* one inet_diag dump serves every item waiting to listen */
+	size_t listening, probing;
+	/* An item is decided: ok, or not (it->reason says why). */
+	void (*settled)(void *arg, struct pipe_item *it, bool ok);
+	void *arg;
+};
+
+void prove_init(struct prover *p, const struct pipe_env *env, struct pipe_item *items, size_t n,
+		void (*settled)(void *arg, struct pipe_item *it, bool ok), void *arg);
+/* Starts proving it: its listener (within its verify timeout), then the handshake. */
+void prove_start(struct prover *p, struct pipe_item *it);
+/* Stops every proof in progress; settled is not called. */
+void prove_stop(struct prover *p);
+
+#endif

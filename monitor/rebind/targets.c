@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/* Target files: the previous content is kept in memory so a rollback restores it exactly. */
+#include "monitor/rebind/targets.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/core/fileio.h"
+#include "monitor/core/log.h"
+#include "monitor/rebind/render.h"
+
+#define TARGET_MAX (1024 * 1024)
+
+struct pipe_tgt {
+	char *old;            /* previous content (NULL: the file did not exist) */
+	size_t oldlen;
+	char *new;
+	size_t newlen;
+	bool written;
+};
+
+static const char *why(int err)
+{
+	return err == -ELOOP ? "it is a symlink (refused)" : strerror(-err);
+}
+
+int targets_prepare(struct pipe_item *it)
+{
+	const struct site *s = it->site;
+	struct render_vars v;
+	struct render_bufs b;
+
+	render_vars_init(&v, &b, s, it->wildcard ? NULL : &it->to, it->fingerprint);
+	it->t = calloc(s->ntargets ? s->ntargets : 1, sizeof(*it->t));
+	if (!it->t)
+		return snprintf(it->reason, sizeof(it->reason), "out of memory"), -1;
+	it->nt = s->ntargets;
+	for (size_t i = 0; i < it->nt; i++) {
+		struct pipe_tgt *t = &it->t[i];
+		int err = file_read(s->targets[i].output, TARGET_MAX, &t->old, &t->oldlen);
+		if (err < 0 && err != -ENOENT)
+			return snprintf(it->reason, sizeof(it->reason), "cannot read %s: %s",
+					s->targets[i].output, why(err)), -1;
+		t->new = render_target(&s->targets[i], &v, &t->newlen);
+		if (!t->new)
+			return snprintf(it->reason, sizeof(it->reason), "cannot render %s",
+					s->targets[i].output), -1;
+	}
+	return 0;
+}
+
+static bool changed(const struct pipe_tgt *t)
+{
+	return !t->old || t->oldlen != t->newlen || memcmp(t->old, t->new, t->newlen);
+}
+
+bool targets_changed(const struct pipe_item *it)
+{
+	for (size_t i = 0; i < it->nt; i++)
+		if (changed(&it->t[i]))
+			return true;
+	return false;
+}
+
+int targets_write(struct pipe_item *it)
+{
+	for (size_t i = 0; i < it->nt; i++) {
+		struct pipe_tgt *t = &it->t[i];
+		const char *out = it->site->targets[i].output;
+		int err;
+		if (!changed(t))
+			continue;
+		err = file_replace(out, t->new, t->newlen, 0644);
+		if (err < 0)
+			return snprintf(it->reason, sizeof(it->reason), "cannot write %s: %s", out,
+					why(err)), -1;
+		t->written = true;
+		it->rewrote = true;
+	}
+	return 0;
+}
+
+bool targets_written(const struct pipe_item *it)
+{
+	for (size_t i = 0; i < it->nt; i++)
+		if (it->t[i].written)
+			return true;
+	return false;
+}
+
+int targets_restore(struct pipe_item *it)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < it->nt; i++) {
+		struct pipe_tgt *t = &it->t[i];
+		const char *out = it->site->targets[i].output;
+		int err;
+		if (!t->written)
+			continue;
+		err = t->old ? file_replace(out, t->old, t->oldlen, 0644) : file_remove(out);
+		if (err < 0 && err != -ENOENT) {
+			log_msg(LOG_ERR, "rollback of %s failed: %s", out, strerror(-err));
+			rc = -1;
+		} else {
+			t->written = false;
+		}
+	}
+	return rc;
+}
+
+void targets_free(struct pipe_item *it)
+{
+	for (size_t i = 0; i < it->nt; i++) {
+		free(it->t[i].old);
+		free(it->t[i].new);
+	}
+	free(it->t);
+	it->t = NULL;
+	it->nt = 0;
+}

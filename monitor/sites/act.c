@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: MIT
+/* The executor: events and timers become transitions, and transitions become actions. */
+#include "monitor/sites/act.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor/core/log.h"
+#include "monitor/sites/certwatch.h"
+#include "monitor/sites/jobs.h"
+#include "monitor/sites/siteevents.h"
+#include "monitor/sites/stale.h"
+#include "monitor/sites/statefile.h"
+
+static void decide_now(struct siteinfo *si);
+
+/* --- the decision's context: the other sites, through the address index --------------- */
+
+static bool endpoint_taken(void *arg, const struct site *self, const struct ipaddr *a,
+			   unsigned port)
+{
+	struct sites *set = arg;
+
+	FOR_SITES_AT(&set->index, a, si)
+		if (si->cfg != self && si->cfg->port == port)
+			return true;
+	return false;
+}
+
+static bool address_shared(void *arg, const struct site *self, const struct ipaddr *a)
+{
+	struct sites *set = arg;
+
+	FOR_SITES_AT(&set->index, a, si)
+		if (si->cfg != self)
+			return true;
+	return false;
+}
+
+static void ctx_init(struct siteinfo *si, struct decide_ctx *ctx)
+{
+	*ctx = (struct decide_ctx){
+		.tab = si->set->tab, .lost_ifindex = si->fsm.cur_ifindex,
+		.endpoint_taken = endpoint_taken, .address_shared = address_shared, .arg = si->set,
+	};
+}
+
+size_t act_candidates(struct sites *set, struct siteinfo *si, struct ipaddr *out, size_t max)
+{
+	struct decide_ctx ctx;
+	struct decision dec;
+	struct site tmp = *si->cfg;
+	size_t n;
+
+	if (si->cfg->wildcard)
+		return 0;
+	/* Candidates as if the address were lost now, whatever the site's on_change. */
+	tmp.on_change = ONC_ALERT;
+	ctx_init(si, &ctx);
+	decide(&tmp, &(struct ipaddr){ .family = si->fsm.cur.family }, &ctx, &dec);
+	n = dec.ncands < max ? dec.ncands : max;
+	memcpy(out, dec.cands, n * sizeof(*out));
+	return n;
+}
+
+/* --- carrying out transitions ----------------------------------------------------------- */
+
+static void set_waiting_list(struct siteinfo *si)
+{
+	struct sites *set = si->set;
+	bool listed = si->wprev || set->waiting == si;
+
+	if (si->fsm.waiting && !listed) {
+		si->wprev = NULL;
+		si->wnext = set->waiting;
+		if (set->waiting)
+			set->waiting->wprev = si;
+		set->waiting = si;
+	} else if (!si->fsm.waiting && listed) {
+		if (si->wprev)
+			si->wprev->wnext = si->wnext;
+		else
+			set->waiting = si->wnext;
+		if (si->wnext)
+			si->wnext->wprev = si->wprev;
+		si->wnext = si->wprev = NULL;
+	}
+}
+
+static void settle_timers(struct siteinfo *si, unsigned a)
+{
+	struct loop *L = si->set->L;
+
+	if (a & FA_SETTLE_CANCEL)
+		loop_cancel(L, &si->settle);
+	if (a & FA_SETTLE_WINDOW)
+		loop_arm(L, &si->settle, now_ms() + si->set->pol->settle_ms);
+	if (a & FA_SETTLE_NOW)
+		loop_arm(L, &si->settle, now_ms());
+	if ((a & FA_SETTLE_SOON) && !timer_armed(&si->settle))
+		loop_arm(L, &si->settle, now_ms());
+	if (a & FA_REMIND_CANCEL)
+		loop_cancel(L, &si->remind);
+	if ((a & FA_REMIND_ARM) && si->cfg->alert_repeat_s && !timer_armed(&si->remind))
+		loop_arm(L, &si->remind, now_ms() + (uint64_t)si->cfg->alert_repeat_s * 1000);
+}
+
+/* Joins a job: a rebind re-checks the certificate (it may have been renewed, or broken). */
+static void start_job(struct siteinfo *si, bool initial, const struct ipaddr *to, int ifindex)
+{
+	char ep[ENDPOINT_STRLEN];
+
+	if (!initial && certwatch_recheck(si, NULL) < 0)
+		return;
+	if (!initial && !si->cfg->wildcard && si->cfg->san_check != SAN_OFF &&
+	    !cert_covers(&si->cert, to, si->cfg->server_name)) {
+		bool refuse = si->cfg->san_check == SAN_REQUIRE;
+		sitelog_cert_mismatch(si, endpoint_str(to, si->cfg->port, ep, sizeof(ep)), refuse);
+		if (refuse) {
+			if (si->op_done)
+				si->op_done(si->op_arg, false,
+					    "the certificate does not cover the new address");
+			si->op_done = NULL;
+			return;
+		}
+	}
+	if (jobs_add(si, si->cfg->wildcard ? NULL : to, ifindex, initial) < 0) {
+		log_warnx("site %s: out of memory queueing its rebind", si->cfg->name);
+		return;
+	}
+	sitefsm_job_started(&si->fsm);
+}
+
+static void apply_with(struct siteinfo *si, unsigned a, const struct decision *dec)
+{
+	struct sites *set = si->set;
+
+	settle_timers(si, a);
+	if (a & FA_LOG_QUIET)
+		sitelog_back_quietly(si);
+	if (a & FA_LOG_RESTORED)
+		sitelog_restored(si);
+	if ((a & FA_LOG_LOST) && dec)
+		sitelog_lost(si, dec, dec->action == ACT_LOG ? LOG_INFO : si->cfg->alert_priority,
+			     a & FA_ALERT_LOST);
+	if (a & FA_LOG_NOCAND)
+		sitelog_nocand(si);
+	if (a & FA_WAITLIST)
+		set_waiting_list(si);
+	if ((a & FA_REINDEX) && siteindex_update(&set->index, si) < 0)
+		log_warnx("site %s: out of memory indexing its address", si->cfg->name);
+	if (a & FA_STATE_CHANGED)
+		set->state_dirty = set->status_dirty = set->metrics_dirty = true;
+	if ((a & FA_START_JOB) && dec)     /* only a decision asks for a rebind */
+		start_job(si, false, &dec->to, dec->to_ifindex);
+	if (a & FA_START_INITIAL)
+		start_job(si, true, &si->fsm.cur, si->fsm.cur_ifindex);
+	if (a & FA_DECIDE)
+		decide_now(si);
+}
+
+void act_apply(struct siteinfo *si, unsigned acts)
+{
+	apply_with(si, acts, NULL);
+}
+
+static void decide_now(struct siteinfo *si)
+{
+	struct decide_ctx ctx;
+	struct decision dec;
+	unsigned a;
+
+	if (!(sitefsm_settle(&si->fsm) & FA_DECIDE))
+		return;
+	ctx_init(si, &ctx);
+	decide(si->cfg, &si->fsm.cur, &ctx, &dec);
+	a = sitefsm_decided(&si->fsm, dec.action, jobs_server_busy(si->set, si->cfg), time(NULL));
+	apply_with(si, a, &dec);
+}
+
+static void on_settle(void *arg)
+{
+	decide_now(arg);
+}
+
+/* alert.repeat_s: the condition lasts, so say it again (never more often). */
+static void on_remind(void *arg)
+{
+	act_apply(arg, sitefsm_remind(&((struct siteinfo *)arg)->fsm));
+}
+
+void act_site_init(struct siteinfo *si)
+{
+	si->settle = (struct timer){ .fn = on_settle, .arg = si };
+	si->remind = (struct timer){ .fn = on_remind, .arg = si };
+}
+
+/* --- job outcomes ------------------------------------------------------------------------ */
+
+static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
+{
+	char old[ENDPOINT_STRLEN], new[ENDPOINT_STRLEN];
+	long long now = time(NULL);
+	rebind_done_fn done = si->op_done;
+	unsigned a = 0;
+	bool ok = true;
+
+	si->op_done = NULL;
+	endpoint_str(si->fsm.state == SS_WILDCARD ? NULL : &si->fsm.cur, si->cfg->port, old,
+		     sizeof(old));
+	endpoint_str(it->wildcard ? NULL : &it->to, si->cfg->port, new, sizeof(new));
+	switch (it->outcome) {
+	case PO_PROVEN:
+	case PO_UNCHANGED:
+		a = sitefsm_job_verified(&si->fsm, &it->to, si->due_ifindex, it->rewrote, now);
+		break;
+	case PO_FAILED:
+	case PO_KEPT:
+	case PO_PENDING:
+		ok = false;
+		a = sitefsm_job_failed(&si->fsm, &it->to, si->due_ifindex, it->initial,
+				       it->outcome == PO_FAILED && it->rolled_back, now);
+		break;
+	case PO_DRY_RUN:
+		break;
+	}
+	if (a & FA_FLUSH_STATE) {
+		/* A moved binding is committed before anyone is told (certbindctl, the log). */
+		si->set->state_dirty = true;
+		if (statefile_flush(si->set) < 0)
+			log_warnx("state file %s not updated; the binding is live but would be "
+				  "re-derived at restart", si->set->pol->state_file);
+	}
+	if (a & FA_LOG_REBIND)
+		sitelog_rebind(si, old);
+	if (a & FA_LOG_RENDERED)
+		sitelog_rendered(si, new);
+	if (a & FA_LOG_FAILED) {
+		sitelog_failed(si, old, new, it->reason, it->outcome == PO_FAILED && it->rolled_back);
+		si->set->metrics_dirty = true;
+	}
+	act_apply(si, a & ~(unsigned)(FA_LOG_REBIND | FA_LOG_RENDERED | FA_LOG_FAILED));
+	if (done)
+		done(si->op_arg, ok, ok ? NULL : it->reason);
+	act_apply(si, sitefsm_job_ended(&si->fsm) & ~(unsigned)FA_QUEUED_GO);
+}
+
+/* The server's job ended: rebinds that waited for it go next. */
+static void on_job_end(struct sites *set, const struct site *server_of)
+{
+	for (size_t i = 0; i < set->n && !jobs_server_busy(set, server_of); i++) {
+		struct siteinfo *q = &set->v[i];
+		if (q->fsm.queued && site_same_server(q->cfg, server_of))
+			act_apply(q, sitefsm_dequeue(&q->fsm));
+	}
+}
+
+void act_pass_end(struct sites *set)
+{
+	jobs_start_due(set, on_job_item, on_job_end);
+}
+
+/* --- address events ---------------------------------------------------------------------- */
+
+/* Sites waiting for a replacement get another look, if this address matches. O(waiting). */
+static void wake_waiting(struct sites *set, const struct addrent *e)
+{
+	for (struct siteinfo *w = set->waiting; w; w = w->wnext) {
+		struct decide_ctx ctx;
+		if (timer_armed(&w->settle))
+			continue;
+		ctx_init(w, &ctx);
+		if (decide_follows(w->cfg, &w->fsm.cur, &ctx, e))
+			act_apply(w, sitefsm_addr_wake(&w->fsm));
+	}
+}
+
+static void report_dad(struct sites *set, const struct addrent *e)
+{
+	char a[IPADDR_STRLEN];
+	const char *ifname = addrtab_link_name(set->tab, e->ifindex);
+
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteinfo *si = &set->v[i];
+		struct decide_ctx ctx;
+		bool uses = !si->cfg->wildcard && ipaddr_eq(&si->fsm.cur, &e->ip);
+		bool could;
+		ctx_init(si, &ctx);
+		could = si->cfg->on_change == ONC_REBIND && !si->cfg->wildcard &&
+			decide_follows(si->cfg, &si->fsm.cur, &ctx, e);
+		if (uses || could) {
+			struct ev ev;
+			ev_begin(&ev, "dad-failed");
+			ev_add(&ev, "site", si->cfg->name);
+			ev_add(&ev, "address", ipaddr_str(&e->ip, a, sizeof(a)));
+			ev_add(&ev, "interface", ifname ? ifname : "?");
+			ev_emit(&ev, LOG_ERR);
+			sitelog_event(si, "dad-failed");
+		}
+	}
+}
+
+/* The sites on e's address, unless every one of them is pinned to another interface. */
+static struct sitegroup *group_of(struct sites *set, const struct addrent *e)
+{
+	struct sitegroup *g = siteindex_find(&set->index, &e->ip);
+
+	/* One look decides for a whole group pinned to another interface. */
+	return g && sitegroup_pinned_elsewhere(g, set->tab, e->ifindex) ? NULL : g;
+}
+
+void act_address(struct sites *set, const struct addrent *e, enum addr_change chg)
+{
+	struct sitegroup *g;
+	long long now;
+
+	switch (chg) {
+	case AC_GONE:
+		now = time(NULL);
+		g = group_of(set, e);
+		for (size_t i = 0; g && i < g->n; i++)
+			if (!decide_bound(g->v[i]->cfg, &g->v[i]->fsm.cur, set->tab))
+				act_apply(g->v[i], sitefsm_addr_lost(&g->v[i]->fsm, now));
+		stale_addresses_changed(set);
+		break;
+	case AC_APPEARED:
+		g = group_of(set, e);
+		for (size_t i = 0; g && i < g->n; i++)
+			if (g->v[i]->fsm.state == SS_UNBOUND &&
+			    decide_bound(g->v[i]->cfg, &g->v[i]->fsm.cur, set->tab))
+				act_apply(g->v[i], sitefsm_addr_back(&g->v[i]->fsm));
+		wake_waiting(set, e);
+		break;
+	case AC_DADFAILED:
+		report_dad(set, e);
+		/* A site waiting for this address to finish DAD must now decide without it. */
+		wake_waiting(set, e);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Bound again, or lost: what the table now says about si's address. */
+static void recheck(struct siteinfo *si, long long now)
+{
+	if (decide_bound(si->cfg, &si->fsm.cur, si->set->tab))
+		act_apply(si, sitefsm_addr_back(&si->fsm));
+	else
+		act_apply(si, sitefsm_addr_lost(&si->fsm, now));
+}
+
+void act_links(struct sites *set)
+{
+	long long now = time(NULL);
+
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteinfo *si = &set->v[i];
+		if (si->cfg->wildcard || (!si->cfg->interface && !si->cfg->follow.interface))
+			continue;
+		recheck(si, now);
+		act_apply(si, sitefsm_addr_wake(&si->fsm));
+	}
+}
+
+void act_resync(struct sites *set)
+{
+	long long now = time(NULL);
+
+	/* Sites on addresses that moved were marked by the diff; others are re-checked anyway. */
+	for (size_t i = 0; i < set->n; i++)
+		if (!set->v[i].cfg->wildcard)
+			recheck(&set->v[i], now);
+}
+
+/* --- operator rebind --------------------------------------------------------------------- */
+
+int act_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr *to,
+	       rebind_done_fn done, void *arg, char *err, size_t errlen)
+{
+	struct ipaddr best;
+	const struct addrent *e;
+
+	if (si->cfg->wildcard)
+		return snprintf(err, errlen, "site %s is bound to all addresses", si->cfg->name), -1;
+	if (si->fsm.busy)
+		return snprintf(err, errlen, "site %s has a rebind in progress", si->cfg->name), -1;
+	if (jobs_server_busy(set, si->cfg))
+		return snprintf(err, errlen, "a rebind of another site of the same server is in "
+				"progress; try again in a moment"), -1;
+	if (!si->fsm.cert_ok || certwatch_recheck(si, NULL) < 0)
+		return snprintf(err, errlen, "site %s has an unusable certificate", si->cfg->name), -1;
+	if (!to) {
+		if (!act_candidates(set, si, &best, 1))
+			return snprintf(err, errlen, "no candidate address matches follow"), -1;
+		to = &best;
+	}
+	e = addrtab_find_usable(set->tab, to, 0);
+	if (!e)
+		return snprintf(err, errlen, "address is not present (and usable) on this host"), -1;
+	if (endpoint_taken(set, si->cfg, to, si->cfg->port))
+		return snprintf(err, errlen, "another site holds that address and port"), -1;
+	loop_cancel(set->L, &si->settle);
+	/* From here on the outcome, good or bad, reaches the caller through done. */
+	si->op_done = done;
+	si->op_arg = arg;
+	start_job(si, false, to, e->ifindex);
+	if (!si->fsm.busy && si->op_done) {
+		si->op_done = NULL;
+		return snprintf(err, errlen, "rebind refused (see the log)"), -1;
+	}
+	return 0;
+}

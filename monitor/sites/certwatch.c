@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* Certificate expiry as a timer at the next threshold (never polling), and re-checks on demand. */
+#include "monitor/sites/certwatch.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "monitor/core/log.h"
+#include "monitor/sites/siteevents.h"
+
+static void arm_at_wall(struct siteinfo *si, time_t when)
+{
+	time_t now = time(NULL);
+	/* Far deadlines are fine: the timerfd sleeps until then, no polling. */
+	uint64_t delta = when > now ? (uint64_t)(when - now) * 1000 : 0;
+
+	loop_arm(si->set->L, &si->cert_timer, now_ms() + delta);
+}
+
+static void state_changed(struct siteinfo *si, unsigned acts)
+{
+	if (acts & FA_STATE_CHANGED)
+		si->set->state_dirty = si->set->status_dirty = si->set->metrics_dirty = true;
+}
+
+static void expired(struct siteinfo *si)
+{
+	struct ev e;
+
+	ev_begin(&e, "cert-expired");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "certificate", si->cfg->certificate);
+	ev_add(&e, "reason", "the certificate has expired; the site is skipped until it is "
+	       "replaced (then: certbindctl reload)");
+	ev_emit(&e, LOG_ERR);
+	sitelog_event(si, "cert-expired");
+	alert_run(si->set->alerts, si->cfg, "cert-expired", NULL, NULL,
+		  "the certificate has expired");
+	state_changed(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
+}
+
+static void expiring(struct siteinfo *si, time_t now)
+{
+	struct ev e;
+
+	ev_begin(&e, "cert-expiring");
+	ev_add(&e, "site", si->cfg->name);
+	ev_addf(&e, "days_left", "%ld", cert_days_left(&si->cert, now));
+	ev_add(&e, "certificate", si->cfg->certificate);
+	ev_emit(&e, LOG_WARNING);
+	sitelog_event(si, "cert-expiring");
+	alert_run(si->set->alerts, si->cfg, "cert-expiring", NULL, NULL,
+		  "the certificate expires soon");
+	si->expiring_logged = now;
+}
+
+static void evaluate(struct siteinfo *si)
+{
+	time_t now = time(NULL), warn_from;
+	unsigned repeat = si->cfg->alert_repeat_s;
+
+	loop_cancel(si->set->L, &si->cert_timer);
+	if (!si->fsm.cert_ok || !si->cert.not_after)
+		return;
+	if (si->cert.not_after <= now) {
+		expired(si);
+		return;
+	}
+	warn_from = si->cert.not_after - (time_t)si->set->pol->expiry_warn_days * 86400;
+	if (now < warn_from) {
+		arm_at_wall(si, warn_from);
+		return;
+	}
+	if (!si->expiring_logged || (repeat && now - si->expiring_logged >= (time_t)repeat))
+		expiring(si, now);
+	/* Next: a reminder, or the moment it expires, whichever comes first. */
+	if (repeat && si->expiring_logged + (time_t)repeat < si->cert.not_after)
+		arm_at_wall(si, si->expiring_logged + (time_t)repeat);
+	else
+		arm_at_wall(si, si->cert.not_after);
+}
+
+static void on_cert_timer(void *arg)
+{
+	evaluate(arg);
+}
+
+void certwatch_report(struct siteinfo *si, const struct errlist *errs)
+{
+	struct ev e;
+
+	si->cert_timer = (struct timer){ .fn = on_cert_timer, .arg = si };
+	for (size_t i = 0; errs && i < errs->n; i++) {
+		const char *m = errs->msg[i];
+		const char *name = strstr(m, "has expired") ? "cert-expired" : "cert-unreadable";
+		ev_begin(&e, name);
+		ev_add(&e, "site", si->cfg->name);
+		ev_add(&e, "reason", m);
+		ev_emit(&e, LOG_ERR);
+		sitelog_event(si, name);
+	}
+	if (si->fsm.cert_ok && si->cfg->server_name &&
+	    !cert_names_host(&si->cert, si->cfg->server_name)) {
+		ev_begin(&e, "cert-mismatch");
+		ev_add(&e, "site", si->cfg->name);
+		ev_add(&e, "server_name", si->cfg->server_name);
+		ev_add(&e, "reason", "server_name is not among the certificate's names");
+		ev_emit(&e, LOG_WARNING);
+		sitelog_event(si, "cert-mismatch");
+	}
+	evaluate(si);
+}
+
+int certwatch_recheck(struct siteinfo *si, bool *changed)
+{
+	struct errlist errs = { 0 };
+	struct certinfo ci;
+
+	if (changed)
+		*changed = false;
+	/* Same files as last checked: nothing to re-read (expiry has its own timer). */
+	if (si->fsm.cert_ok && cert_unchanged(si->cfg, &si->cert))
+		return 0;
+	if (cert_load(si->cfg, &ci, &errs, NULL) < 0) {
+		cert_free(&si->cert);
+		state_changed(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
+		certwatch_report(si, &errs);
+		errlist_free(&errs);
+		return -1;
+	}
+	if (memcmp(ci.sha256, si->cert.sha256, sizeof(ci.sha256))) {
+		log_info("site %s: certificate %s changed on disk; now %s", si->cfg->name,
+			 si->cfg->certificate, ci.fingerprint);
+		if (changed)
+			*changed = true;
+	}
+	cert_free(&si->cert);
+	si->cert = ci;
+	return 0;
+}
+
+void certwatch_cancel(struct siteinfo *si)
+{
+	loop_cancel(si->set->L, &si->cert_timer);
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* Batching per server: sites due in one loop pass share one render/check/reload/prove job. */
+#include "monitor/sites/jobs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/core/log.h"
+
+struct sitejob {
+	struct sites *set;
+	struct server srv;
+	struct pipe_job *pj;
+	struct pipe_item *items;
+	size_t n;
+	jobs_item_fn on_item;
+	jobs_end_fn on_end;
+	struct sitejob *next;
+};
+
+int jobs_add(struct siteinfo *si, const struct ipaddr *to, int ifindex, bool initial)
+{
+	struct sites *set = si->set;
+
+	if (set->ndue == set->capdue) {
+		size_t cap = set->capdue ? set->capdue * 2 : 64;
+		struct siteinfo **v = realloc(set->due, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		set->due = v;
+		set->capdue = cap;
+	}
+	si->due = true;
+	si->due_initial = initial;
+	si->due_to = to ? *to : (struct ipaddr){ 0 };
+	si->due_ifindex = ifindex;
+	set->due[set->ndue++] = si;
+	return 0;
+}
+
+bool jobs_server_busy(const struct sites *set, const struct site *cfg)
+{
+	if (!cfg->reload)
+		return false;
+	for (const struct sitejob *j = set->jobs; j; j = j->next)
+		if (site_same_server(j->items[0].site, cfg))
+			return true;
+	return false;
+}
+
+static void on_job_done(void *arg, struct pipe_item *items, size_t n)
+{
+	struct sitejob *j = arg, **pp;
+	struct sites *set = j->set;
+
+	for (pp = &set->jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	set->jobs_running--;
+	for (size_t i = 0; i < n; i++) {
+		struct siteinfo *si = items[i].owner;
+		si->job = NULL;
+		j->on_item(si, &items[i]);
+	}
+	j->on_end(set, items[0].site);
+	free(j->items);
+	free(j);
+}
+
+/* Sites of one server sort together; sites without a reload command are each their own. */
+static int by_server(const void *a, const void *b)
+{
+	const struct siteinfo *x = *(struct siteinfo *const *)a, *y = *(struct siteinfo *const *)b;
+	char *const *p = x->cfg->reload, *const *q = y->cfg->reload;
+
+	if (!p || !q)
+		return !p && !q ? (x < y ? -1 : x > y) : (!p ? -1 : 1);
+	for (; *p && *q; p++, q++) {
+		int c = strcmp(*p, *q);
+		if (c)
+			return c;
+	}
+	return *p ? 1 : *q ? -1 : (x < y ? -1 : x > y);
+}
+
+static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_item_fn on_item,
+		      jobs_end_fn on_end)
+{
+	struct sitejob *j = calloc(1, sizeof(*j));
+	const struct site *first = v[0]->cfg;
+
+	if (j)
+		j->items = calloc(n, sizeof(*j->items));
+	if (!j || !j->items) {
+		free(j);
+		log_warnx("out of memory starting a job for %zu site(s)", n);
+		return;
+	}
+	*j = (struct sitejob){ .set = set, .items = j->items, .n = n, .on_item = on_item,
+			       .on_end = on_end };
+	j->srv = (struct server){ .type = first->server_type, .reload = first->reload,
+				  .reload_timeout_ms = first->reload_timeout_ms };
+	for (size_t i = 0; i < n; i++) {
+		struct siteinfo *si = v[i];
+		struct pipe_item *it = &j->items[i];
+		it->site = si->cfg;
+		it->wildcard = si->cfg->wildcard;
+		it->to = si->due_to;
+		it->initial = si->due_initial;
+		memcpy(it->sha256, si->cert.sha256, sizeof(it->sha256));
+		memcpy(it->fingerprint, si->cert.fingerprint, sizeof(it->fingerprint));
+		it->owner = si;
+		si->job = j;
+		si->due = false;
+	}
+	j->next = set->jobs;
+	set->jobs = j;
+	set->jobs_running++;
+	j->pj = pipe_start(&set->env, &j->srv, j->items, n, on_job_done, j);
+	if (!j->pj) {
+		/* Out of memory: told as a failure of every site, through the same path. */
+		for (size_t i = 0; i < n; i++) {
+			j->items[i].outcome = PO_FAILED;
+			j->items[i].rolled_back = true;
+			strcpy(j->items[i].reason, "out of memory");
+		}
+		on_job_done(j, j->items, n);
+	}
+}
+
+void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end)
+{
+	struct siteinfo **due = set->due;
+	size_t n = set->ndue, start = 0;
+
+	if (!n)
+		return;
+	/* Taken over whole: a job's outcome may make sites due for the next pass. */
+	set->due = NULL;
+	set->ndue = set->capdue = 0;
+	qsort(due, n, sizeof(*due), by_server);
+	for (size_t i = 1; i <= n; i++)
+		if (i == n || !site_same_server(due[start]->cfg, due[i]->cfg)) {
+			start_one(set, due + start, i - start, on_item, on_end);
+			start = i;
+		}
+	free(due);
+}
+
+void jobs_abort_all(struct sites *set)
+{
+	while (set->jobs) {
+		struct sitejob *j = set->jobs;
+		set->jobs = j->next;
+		set->jobs_running--;
+		pipe_abort(j->pj);
+		for (size_t i = 0; i < j->n; i++) {
+			struct siteinfo *si = j->items[i].owner;
+			si->job = NULL;
+			if (si->op_done)
+				si->op_done(si->op_arg, false, "daemon stopping");
+			si->op_done = NULL;
+		}
+		free(j->items);
+		free(j);
+	}
+	free(set->due);
+	set->due = NULL;
+	set->ndue = set->capdue = 0;
+}

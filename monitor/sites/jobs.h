@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* Sites into pipeline jobs: every site of one server that is due in a loop pass joins one job. */
+#ifndef CERTBIND_JOBS_H
+#define CERTBIND_JOBS_H
+
+#include "monitor/sites/site.h"
+
+/* A site's outcome in its job (it is out of the job already), and the end of a whole job. */
+typedef void (*jobs_item_fn)(struct siteinfo *si, const struct pipe_item *it);
+typedef void (*jobs_end_fn)(struct sites *set, const struct site *server_of);
+
+/* si joins a job at the end of this loop pass: to `to` (NULL: its wildcard) on ifindex. */
+int jobs_add(struct siteinfo *si, const struct ipaddr *to, int ifindex, bool initial);
+/* Is a job of si's server running (sites without a reload command share no server)? */
+bool jobs_server_busy(const struct sites *set, const struct site *cfg);
+/* Starts one job per server for the sites that are due. */
+void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end);
+/* Shutdown: every job stopped and its files restored; the operators waiting are told. */
+void jobs_abort_all(struct sites *set);
+
+#endif

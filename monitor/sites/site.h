@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* The site table: each site's policy, state machine, certificate, timers, and the table's index. */
+#ifndef CERTBIND_SITE_H
+#define CERTBIND_SITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "monitor/certs/cert.h"
+#include "monitor/core/loop.h"
+#include "monitor/out/alert.h"
+#include "monitor/rebind/pipeline.h"
+#include "monitor/sites/siteindex.h"
+#include "monitor/sites/sitefsm.h"
+#include "netlink/addrtab.h"
+#include "policy/policy.h"
+
+struct sites;
+struct sitejob;
+
+/* Told the outcome of an operator's rebind: ok, or the reason it failed. */
+typedef void (*rebind_done_fn)(void *arg, bool ok, const char *reason);
+
+struct siteinfo {
+	struct sitefsm fsm;              /* state, binding, report flags: changed only by sitefsm */
+	const struct site *cfg;          /* in the table's policy */
+	struct sites *set;
+	struct sitegroup *group;         /* in the address index, or NULL */
+	size_t gidx;
+	struct certinfo cert;            /* valid when fsm.cert_ok */
+	struct timer settle;
+	struct timer cert_timer;         /* next expiry threshold or reminder */
+	struct timer remind;             /* alert.repeat_s reminder while unbound */
+	struct siteinfo *wnext, *wprev;  /* the waiting list */
+	long long expiring_logged;       /* wall clock of the last cert-expiring line */
+	char last_event[32];
+	long long last_event_at;
+	/* The job it is in (or due to join at the end of this loop pass). */
+	struct sitejob *job;
+	bool due, due_initial;
+	struct ipaddr due_to;
+	int due_ifindex;
+	rebind_done_fn op_done;          /* an operator waits for this rebind */
+	void *op_arg;
+};
+
+struct stale { struct ipaddr a; unsigned port; };
+
+struct sites {
+	struct loop *L;
+	const struct addrtab *tab;
+	const struct policy *pol;
+	struct pipe_env env;             /* loop, TLS context, listeners, dry run */
+	struct alerter *alerts;
+	struct siteinfo *v;
+	size_t n;
+	struct siteindex index;          /* sites by current address */
+	struct siteinfo *waiting;        /* rebind sites waiting for a matching address */
+	struct sitejob *jobs;            /* running */
+	size_t jobs_running;
+	struct siteinfo **due;           /* join a job at the end of this loop pass */
+	size_t ndue, capdue;
+	struct timer stale_timer;        /* deferred listener-stale check */
+	struct stale *stale;             /* reported, still stale */
+	size_t nstale;
+	/* What changed, for the daemon's end of the loop pass. */
+	bool state_dirty, state_failed, status_dirty, metrics_dirty;
+};
+
+#endif

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/* Site event lines: built with the logfmt helper, never by hand at a call site. */
+#include "monitor/sites/siteevents.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor/core/log.h"
+
+static const char *endpoint(const struct siteinfo *si, char *buf, size_t len)
+{
+	return endpoint_str(si->fsm.state == SS_WILDCARD || si->cfg->wildcard ? NULL : &si->fsm.cur,
+			    si->cfg->port, buf, len);
+}
+
+void sitelog_event(struct siteinfo *si, const char *event)
+{
+	snprintf(si->last_event, sizeof(si->last_event), "%s", event);
+	si->last_event_at = time(NULL);
+}
+
+void sitelog_lost(struct siteinfo *si, const struct decision *dec, int prio, bool with_alert)
+{
+	char ep[ENDPOINT_STRLEN], list[512] = "";
+	struct ev e;
+
+	for (size_t i = 0; i < dec->ncands; i++) {
+		char a[IPADDR_STRLEN];
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
+			 ipaddr_str(&dec->cands[i], a, sizeof(a)));
+	}
+	ev_begin(&e, "address-lost");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "endpoint", endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)));
+	ev_add(&e, "action", on_change_name(si->cfg->on_change));
+	ev_add(&e, "candidates", list);
+	if (si->fsm.reminders)
+		ev_addf(&e, "repeat", "%u", si->fsm.reminders);
+	ev_emit(&e, prio);
+	sitelog_event(si, "address-lost");
+	if (with_alert)
+		alert_run(si->set->alerts, si->cfg, "address-lost", ep, list,
+			  "the site's address went away");
+}
+
+void sitelog_restored(struct siteinfo *si)
+{
+	char ep[ENDPOINT_STRLEN];
+	struct ev e;
+
+	ev_begin(&e, "address-restored");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "endpoint", endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)));
+	ev_emit(&e, LOG_NOTICE);
+	sitelog_event(si, "address-restored");
+}
+
+void sitelog_back_quietly(struct siteinfo *si)
+{
+	char ep[ENDPOINT_STRLEN];
+
+	log_debug("site %s: %s came back within settle_ms", si->cfg->name,
+		  endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)));
+}
+
+void sitelog_nocand(struct siteinfo *si)
+{
+	char ep[ENDPOINT_STRLEN];
+	struct ev e;
+
+	ev_begin(&e, "no-candidate");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "endpoint", endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)));
+	ev_add(&e, "follow", si->cfg->follow.interface ? si->cfg->follow.interface
+	       : si->cfg->interface ? si->cfg->interface : "(lost address's interface)");
+	ev_emit(&e, si->cfg->alert_priority);
+	sitelog_event(si, "no-candidate");
+	alert_run(si->set->alerts, si->cfg, "no-candidate", ep, "", "no address matches follow");
+}
+
+void sitelog_rebind(struct siteinfo *si, const char *old)
+{
+	char new[ENDPOINT_STRLEN];
+	struct ev e;
+
+	ev_begin(&e, "rebind");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "old", old);
+	ev_add(&e, "new", endpoint(si, new, sizeof(new)));
+	ev_add(&e, "fingerprint", si->cert.fingerprint);
+	ev_emit(&e, LOG_NOTICE);
+	sitelog_event(si, "rebind");
+}
+
+void sitelog_rendered(struct siteinfo *si, const char *ep)
+{
+	struct ev e;
+
+	ev_begin(&e, "rendered");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "endpoint", ep);
+	ev_add(&e, "fingerprint", si->cert.fingerprint);
+	ev_emit(&e, LOG_INFO);
+}
+
+/* Names another unbound site of the same server: the usual reason a shared reload fails. */
+static void add_hint(const struct siteinfo *si, struct ev *e)
+{
+	const struct sites *set = si->set;
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct siteinfo *o = &set->v[i];
+		if (o != si && o->fsm.state == SS_UNBOUND && site_same_server(o->cfg, si->cfg)) {
+			char hint[256];
+			snprintf(hint, sizeof(hint),
+				 "site %s of the same server is unbound and its listen address is "
+				 "absent; see nonlocal_bind in certbind.conf(5)", o->cfg->name);
+			ev_add(e, "hint", hint);
+			return;
+		}
+	}
+}
+
+void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const char *reason,
+		    bool rolled_back)
+{
+	struct ev e;
+
+	ev_begin(&e, "rebind-failed");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "old", old);
+	ev_add(&e, "new", new);
+	ev_add(&e, "reason", reason);
+	ev_add(&e, "rollback", rolled_back ? "yes" : "no");
+	add_hint(si, &e);
+	ev_emit(&e, LOG_ERR);
+	sitelog_event(si, "rebind-failed");
+	alert_run(si->set->alerts, si->cfg, "rebind-failed", old, new, reason);
+}
+
+void sitelog_cert_mismatch(struct siteinfo *si, const char *ep, bool refused)
+{
+	struct ev e;
+
+	ev_begin(&e, "cert-mismatch");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "endpoint", ep);
+	ev_add(&e, "certificate", si->cfg->certificate);
+	ev_add(&e, "reason", si->cert.has_ip_san ? "address not in the certificate's IP SANs"
+	       : "server_name not covered by the certificate");
+	if (refused) {
+		ev_add(&e, "action", "refused");
+		ev_emit(&e, LOG_ERR);
+		sitelog_event(si, "cert-mismatch");
+		return;
+	}
+	ev_emit(&e, LOG_WARNING);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* The event lines about a site (SPEC's logfmt), each with its alert command where due. */
+#ifndef CERTBIND_SITEEVENTS_H
+#define CERTBIND_SITEEVENTS_H
+
+#include "monitor/sites/site.h"
+
+/* Records event as the site's last (certbindctl status). */
+void sitelog_event(struct siteinfo *si, const char *event);
+/* event=address-lost at prio; with_alert: also the alert command (on_change = alert). */
+void sitelog_lost(struct siteinfo *si, const struct decision *dec, int prio, bool with_alert);
+void sitelog_restored(struct siteinfo *si);
+void sitelog_back_quietly(struct siteinfo *si);
+/* event=no-candidate, and its alert command. */
+void sitelog_nocand(struct siteinfo *si);
+/* event=rebind old= new= fingerprint= */
+void sitelog_rebind(struct siteinfo *si, const char *old);
+/* event=rendered: a target rewritten at the same binding. */
+void sitelog_rendered(struct siteinfo *si, const char *endpoint);
+/* event=rebind-failed reason= rollback= [hint=], and its alert command. */
+void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const char *reason,
+		    bool rolled_back);
+/* event=cert-mismatch for a rebind to endpoint; refused: san_check = require. */
+void sitelog_cert_mismatch(struct siteinfo *si, const char *endpoint, bool refused);
+
+#endif

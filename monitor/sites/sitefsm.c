@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+/* Site state transitions: each says what changed and which actions it asks for. */
+#include "monitor/sites/sitefsm.h"
+
+#include <string.h>
+
+const char *sitefsm_state_name(enum site_state s)
+{
+	switch (s) {
+	case SS_BOUND: return "bound";
+	case SS_UNBOUND: return "unbound";
+	case SS_FAILED: return "failed";
+	case SS_WILDCARD: return "wildcard";
+	}
+	return "?";
+}
+
+static unsigned set_state(struct sitefsm *f, enum site_state s, long long now)
+{
+	if (f->state != s)
+		f->since = now;
+	f->state = s;
+	return FA_STATE_CHANGED;
+}
+
+static unsigned set_waiting(struct sitefsm *f, bool w)
+{
+	if (f->waiting == w)
+		return 0;
+	f->waiting = w;
+	return FA_WAITLIST;
+}
+
+void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long long now)
+{
+	memset(f, 0, sizeof(*f));
+	f->wildcard = cfg->wildcard;
+	f->on_change = cfg->on_change;
+	f->cur = cfg->addr;
+	f->cert_ok = cert_ok;
+	f->state = !cert_ok ? SS_FAILED : cfg->wildcard ? SS_WILDCARD : SS_UNBOUND;
+	f->since = now;
+}
+
+void sitefsm_restore(struct sitefsm *f, const struct ipaddr *cur, long long since)
+{
+	f->cur = *cur;
+	if (since)
+		f->since = since;
+}
+
+unsigned sitefsm_reconcile(struct sitefsm *f, bool present, int ifindex)
+{
+	/* The binding may have come from the state file: the index follows it in any case. */
+	if (!f->cert_ok)
+		return FA_REINDEX;
+	if (f->wildcard)
+		return FA_START_INITIAL;
+	f->cur_ifindex = ifindex;
+	if (present) {
+		f->state = SS_BOUND;
+		return FA_START_INITIAL | FA_REINDEX;
+	}
+	/* Missing at start: as if just lost. */
+	f->state = SS_UNBOUND;
+	return FA_SETTLE_WINDOW | FA_REINDEX;
+}
+
+/* The settle window runs from the latest loss, so a flapping address keeps being absorbed. */
+unsigned sitefsm_addr_lost(struct sitefsm *f, long long now)
+{
+	if (f->state == SS_BOUND) {
+		f->state = SS_UNBOUND;
+		f->since = now;
+		return FA_SETTLE_WINDOW;
+	}
+	if (f->state == SS_UNBOUND && !f->lost_reported)
+		return FA_SETTLE_WINDOW;
+	return 0;   /* already reported (or not a site that binds): nothing new */
+}
+
+/* Within the settle window a return is the end of it; after a report it is news. */
+unsigned sitefsm_addr_back(struct sitefsm *f)
+{
+	if (f->state != SS_UNBOUND)
+		return 0;
+	if (f->lost_reported)
+		return FA_SETTLE_NOW;
+	f->state = SS_BOUND;
+	return FA_SETTLE_CANCEL | FA_LOG_QUIET;
+}
+
+unsigned sitefsm_addr_wake(struct sitefsm *f)
+{
+	return f->waiting ? FA_SETTLE_SOON : 0;
+}
+
+unsigned sitefsm_settle(struct sitefsm *f)
+{
+	if (f->busy) {
+		f->redecide = true;
+		return 0;
+	}
+	if (!f->cert_ok || f->wildcard)
+		return 0;
+	return FA_DECIDE;
+}
+
+/* The loss, reported once per loss (reminders clear lost_reported to say it again). */
+static unsigned report_loss(struct sitefsm *f)
+{
+	if (f->lost_reported)
+		return 0;
+	if (f->on_change == ONC_ALERT)
+		return FA_LOG_LOST | FA_ALERT_LOST | FA_REMIND_ARM;
+	return FA_LOG_LOST;
+}
+
+static unsigned note_unbound(struct sitefsm *f, long long now)
+{
+	if (f->lost_reported && f->state == SS_UNBOUND)
+		return 0;
+	f->lost_reported = true;
+	return set_state(f, SS_UNBOUND, now);
+}
+
+static unsigned restored(struct sitefsm *f, long long now)
+{
+	unsigned a;
+
+	if (f->state != SS_UNBOUND)
+		return 0;
+	a = f->lost_reported ? FA_LOG_RESTORED : FA_LOG_QUIET;
+	f->reminders = 0;
+	f->lost_reported = f->nocand_reported = false;
+	f->state = SS_BOUND;
+	f->since = now;
+	return a | FA_REMIND_CANCEL | FA_STATE_CHANGED | set_waiting(f, false);
+}
+
+unsigned sitefsm_decided(struct sitefsm *f, enum action act, bool server_busy, long long now)
+{
+	unsigned a = 0;
+
+	switch (act) {
+	case ACT_NONE:
+		return restored(f, now);
+	case ACT_LOG:
+	case ACT_ALERT:
+		a = report_loss(f);
+		break;
+	case ACT_NO_CANDIDATE:
+		a = report_loss(f);
+		if (!f->nocand_reported) {
+			f->nocand_reported = true;
+			a |= FA_LOG_NOCAND | FA_REMIND_ARM;
+		}
+		a |= set_waiting(f, true);
+		break;
+	case ACT_WAIT:
+		/* A matching address is still in DAD: no alarm; its arrival wakes the site. */
+		a = report_loss(f) | set_waiting(f, true);
+		break;
+	case ACT_REBIND:
+		/* Should this attempt be refused or fail, try again when an address appears. */
+		a = report_loss(f);          /* before note_unbound marks the loss reported */
+		a |= note_unbound(f, now);
+		a |= set_waiting(f, true);
+		/* One job per server at a time: a rollback must not undo another's reload. */
+		if (server_busy)
+			f->queued = true;
+		else
+			a |= FA_START_JOB;
+		return a;
+	}
+	return a | note_unbound(f, now);
+}
+
+unsigned sitefsm_remind(struct sitefsm *f)
+{
+	if (f->state != SS_UNBOUND || !f->lost_reported || f->busy)
+		return 0;
+	/* The condition lasts: say it again (the decision reports it anew). */
+	f->reminders++;
+	f->lost_reported = f->nocand_reported = false;
+	return FA_DECIDE | FA_REMIND_ARM;
+}
+
+void sitefsm_job_started(struct sitefsm *f)
+{
+	f->busy = true;
+}
+
+unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, int ifindex,
+			      bool rewrote, long long now)
+{
+	bool moved = !f->wildcard && !ipaddr_eq(&f->cur, to);
+	unsigned a = FA_STATE_CHANGED;
+
+	if (!f->wildcard) {
+		f->cur = *to;
+		f->cur_ifindex = ifindex;
+		a |= FA_REINDEX;
+	}
+	if (moved)
+		f->since = now;
+	set_state(f, f->wildcard ? SS_WILDCARD : SS_BOUND, now);
+	f->lost_reported = f->nocand_reported = false;
+	a |= set_waiting(f, false);
+	if (moved) {
+		f->rebinds_ok++;
+		f->reminders = 0;
+		return a | FA_FLUSH_STATE | FA_LOG_REBIND | FA_REMIND_CANCEL;
+	}
+	return a | (rewrote ? FA_LOG_RENDERED : 0);
+}
+
+unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, int ifindex,
+			    bool initial, bool rolled_back, long long now)
+{
+	unsigned a = FA_LOG_FAILED;
+
+	if (initial)
+		return a;
+	f->rebinds_failed++;
+	/* Stay unbound, but try again when a matching address next appears. */
+	if (f->on_change == ONC_REBIND)
+		a |= set_waiting(f, true);
+	if (!rolled_back) {
+		/* on_failure = alert: the new files stay; the binding is there but unproven. */
+		f->cur = *to;
+		f->cur_ifindex = ifindex;
+		a |= FA_REINDEX | set_state(f, SS_FAILED, now);
+		f->since = now;
+	}
+	return a;
+}
+
+unsigned sitefsm_job_ended(struct sitefsm *f)
+{
+	unsigned a = FA_QUEUED_GO;
+
+	f->busy = false;
+	if (f->redecide) {
+		f->redecide = false;
+		a |= FA_DECIDE;
+	}
+	return a;
+}
+
+unsigned sitefsm_dequeue(struct sitefsm *f)
+{
+	if (!f->queued || f->busy)
+		return 0;
+	f->queued = false;
+	return FA_DECIDE;
+}
+
+unsigned sitefsm_cert_bad(struct sitefsm *f, long long now)
+{
+	f->cert_ok = false;
+	f->state = SS_FAILED;
+	f->since = now;
+	return FA_STATE_CHANGED;
+}

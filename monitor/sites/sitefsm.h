@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* A site's state machine: the only writer of its state and report flags. Pure: no I/O. */
+#ifndef CERTBIND_SITEFSM_H
+#define CERTBIND_SITEFSM_H
+
+#include <stdbool.h>
+
+#include "netlink/ipaddr.h"
+#include "policy/decide.h"
+#include "policy/policy.h"
+
+enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD };
+
+struct sitefsm {
+	enum site_state state;
+	struct ipaddr cur;           /* the binding (ignored when wildcard) */
+	int cur_ifindex;
+	long long since;             /* wall clock of the last state change */
+	bool wildcard;               /* fixed: address "*" */
+	enum on_change on_change;    /* fixed */
+	bool cert_ok;
+	bool lost_reported;          /* address-lost logged for the current loss */
+	bool nocand_reported;        /* no-candidate logged for the current loss */
+	bool waiting;                /* rebind site with no candidate: retry on arrivals */
+	bool busy;                   /* in a job (due or running) */
+	bool redecide;               /* something changed while in a job */
+	bool queued;                 /* a rebind waits for its server's running job */
+	unsigned reminders;
+	unsigned long rebinds_ok, rebinds_failed;
+};
+
+/* What a transition asks its caller to do (a bit set), in this order. */
+enum fsm_act {
+	FA_SETTLE_CANCEL = 1u << 0,  /* stop the settle timer */
+	FA_SETTLE_WINDOW = 1u << 1,  /* (re)start the settle window: decide after settle_ms */
+	FA_SETTLE_NOW    = 1u << 2,  /* decide in this loop pass */
+	FA_SETTLE_SOON   = 1u << 3,  /* decide in this loop pass, unless a window is running */
+	FA_DECIDE        = 1u << 4,  /* decide now and report it (sitefsm_decided) */
+	FA_LOG_QUIET     = 1u << 5,  /* debug: came back within settle_ms */
+	FA_LOG_RESTORED  = 1u << 6,  /* event=address-restored */
+	FA_LOG_LOST      = 1u << 7,  /* event=address-lost */
+	FA_ALERT_LOST    = 1u << 8,  /* the alert command, for address-lost */
+	FA_LOG_NOCAND    = 1u << 9,  /* event=no-candidate and its alert command */
+	FA_REMIND_ARM    = 1u << 10, /* alert.repeat_s reminder (if not armed) */
+	FA_REMIND_CANCEL = 1u << 11,
+	FA_WAITLIST      = 1u << 12, /* `waiting` changed: put on / take off the waiting list */
+	FA_REINDEX       = 1u << 13, /* the binding's address changed: re-index the site */
+	FA_STATE_CHANGED = 1u << 14, /* the state file, status and metrics need rewriting */
+	FA_FLUSH_STATE   = 1u << 15, /* write the state file now, before anyone is told */
+	FA_LOG_REBIND    = 1u << 16, /* event=rebind (old = the binding before the transition) */
+	FA_LOG_RENDERED  = 1u << 17, /* event=rendered */
+	FA_LOG_FAILED    = 1u << 18, /* event=rebind-failed and its alert command */
+	FA_START_JOB     = 1u << 19, /* rebind: re-check the certificate, then join a job */
+	FA_START_INITIAL = 1u << 20, /* re-render at the current binding (start-up, reload) */
+	FA_QUEUED_GO     = 1u << 21, /* sites queued behind this server's job may now go */
+};
+
+/* A new site; state unbound (or wildcard), or failed when its certificate is unusable. */
+void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long long now);
+/* Start-up: the state file's binding for this site (same configured endpoint). */
+void sitefsm_restore(struct sitefsm *f, const struct ipaddr *cur, long long since);
+/* Start-up / new site: is its address present (on ifindex)? */
+unsigned sitefsm_reconcile(struct sitefsm *f, bool present, int ifindex);
+
+/* The site's address went away (or stopped being usable). */
+unsigned sitefsm_addr_lost(struct sitefsm *f, long long now);
+/* The site's address is back. */
+unsigned sitefsm_addr_back(struct sitefsm *f);
+/* An address appeared that the site's follow rule matches. */
+unsigned sitefsm_addr_wake(struct sitefsm *f);
+/* The settle timer fired: FA_DECIDE when a decision is due. */
+unsigned sitefsm_settle(struct sitefsm *f);
+/* The decision for the site; server_busy: a job of its server is running. */
+unsigned sitefsm_decided(struct sitefsm *f, enum action act, bool server_busy, long long now);
+/* The alert.repeat_s reminder fired. */
+unsigned sitefsm_remind(struct sitefsm *f);
+
+/* The site joined a job. */
+void sitefsm_job_started(struct sitefsm *f);
+/* The job proved the binding (to / ifindex; ignored for a wildcard site). */
+unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, int ifindex,
+			      bool rewrote, long long now);
+/* The job failed; rolled_back: every file is as before; initial: a start-up re-render. */
+unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, int ifindex,
+			    bool initial, bool rolled_back, long long now);
+/* The job is over (after verified or failed, or a dry run). */
+unsigned sitefsm_job_ended(struct sitefsm *f);
+/* Its server's job ended: a site queued behind it decides again. */
+unsigned sitefsm_dequeue(struct sitefsm *f);
+
+/* The certificate became unusable (unreadable, mismatched, expired). */
+unsigned sitefsm_cert_bad(struct sitefsm *f, long long now);
+
+const char *sitefsm_state_name(enum site_state s);
+
+#endif

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/* Site table lifecycle: build, reconcile against the state file, carry over across reloads. */
+#include "monitor/sites/sites.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor/core/fileio.h"
+#include "monitor/core/log.h"
+#include "monitor/sites/act.h"
+#include "monitor/sites/certwatch.h"
+#include "monitor/sites/jobs.h"
+#include "monitor/sites/stale.h"
+
+void sites_init(struct sites *set, const struct pipe_env *env, const struct addrtab *tab,
+		struct alerter *alerts)
+{
+	memset(set, 0, sizeof(*set));
+	set->L = env->L;
+	set->env = *env;
+	set->tab = tab;
+	set->alerts = alerts;
+	stale_init(set);
+}
+
+static void site_setup(struct sites *set, struct siteinfo *si, const struct site *cfg,
+		       struct certcache *cc)
+{
+	struct errlist errs = { 0 };
+
+	memset(si, 0, sizeof(*si));
+	si->set = set;
+	si->cfg = cfg;
+	act_site_init(si);
+	sitefsm_init(&si->fsm, cfg, certcache_load(cc, cfg, &si->cert, &errs, NULL) == 0,
+		     time(NULL));
+	certwatch_report(si, &errs);
+	errlist_free(&errs);
+}
+
+static int index_build(struct sites *set)
+{
+	if (siteindex_init(&set->index, set->n) < 0)
+		return -1;
+	for (size_t i = 0; i < set->n; i++) {
+		set->v[i].group = NULL;
+		/* Sites new in a reload are indexed once set up. */
+		if (set->v[i].cfg && siteindex_update(&set->index, &set->v[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sites_build(struct sites *set, const struct policy *pol)
+{
+	struct certcache *cc;
+
+	set->pol = pol;
+	set->n = pol->nsites;
+	set->v = calloc(set->n + 1, sizeof(*set->v));
+	if (!set->v)
+		return -1;
+	cc = certcache_new(set->n);
+	for (size_t i = 0; i < set->n; i++)
+		site_setup(set, &set->v[i], &pol->sites[i], cc);
+	certcache_free(cc);
+	return index_build(set);
+}
+
+/* Takes the state file's binding if it still belongs to this policy, then reconciles. */
+static void reconcile_one(struct siteinfo *si, const struct binding *b)
+{
+	char conf[ENDPOINT_STRLEN];
+	const struct addrent *e;
+	bool present;
+
+	/* Temporary files a killed predecessor left behind. */
+	for (size_t i = 0; i < si->cfg->ntargets; i++)
+		if (file_clean_temps(si->cfg->targets[i].output))
+			log_info("site %s: removed a temporary file left beside %s", si->cfg->name,
+				 si->cfg->targets[i].output);
+	endpoint_str(si->cfg->wildcard ? NULL : &si->cfg->addr, si->cfg->port, conf, sizeof(conf));
+	if (b && !strcmp(b->configured, conf) && !b->wildcard && b->port == si->cfg->port)
+		sitefsm_restore(&si->fsm, &b->addr, b->since);
+	present = decide_bound(si->cfg, &si->fsm.cur, si->set->tab);
+	e = present ? addrtab_find_usable(si->set->tab, &si->fsm.cur, 0)
+		    : addrtab_find(si->set->tab, &si->fsm.cur, 0);
+	act_apply(si, sitefsm_reconcile(&si->fsm, present, e ? e->ifindex : 0));
+}
+
+void sites_reconcile(struct sites *set, const struct binding *b, size_t nb)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct binding *found = NULL;
+		for (size_t k = 0; k < nb; k++)
+			if (!strcmp(b[k].site, set->v[i].cfg->name))
+				found = &b[k];
+		reconcile_one(&set->v[i], found);
+	}
+	stale_check_now(set);
+}
+
+/* A site carried over into the new table keeps its pending deadline. */
+static void move_timer(struct loop *L, struct timer *from, struct timer *to, void *arg)
+{
+	uint64_t when = from->when;
+	bool armed = timer_armed(from);
+
+	loop_cancel(L, from);
+	to->idx = 0;
+	to->arg = arg;
+	if (armed)
+		loop_arm(L, to, when);
+}
+
+static void site_release(struct sites *set, struct siteinfo *si)
+{
+	loop_cancel(set->L, &si->settle);
+	loop_cancel(set->L, &si->remind);
+	certwatch_cancel(si);
+	cert_free(&si->cert);
+}
+
+/* Moves an unchanged site into the new table, keeping its binding and its timers. */
+static void carry_over(struct sites *set, struct siteinfo *old, struct siteinfo *ns,
+		       const struct site *nc)
+{
+	*ns = *old;
+	ns->cfg = nc;
+	ns->group = NULL;
+	ns->wnext = ns->wprev = NULL;
+	move_timer(set->L, &old->settle, &ns->settle, ns);
+	move_timer(set->L, &old->cert_timer, &ns->cert_timer, ns);
+	move_timer(set->L, &old->remind, &ns->remind, ns);
+	memset(&old->cert, 0, sizeof(old->cert));
+	old->cfg = NULL;
+}
+
+/* Unchanged policy, but the certificate may have been renewed on disk: re-render then. */
+static void recheck_carried(struct siteinfo *si)
+{
+	bool changed = false;
+
+	if (!si->fsm.cert_ok || certwatch_recheck(si, &changed) < 0 || !changed)
+		return;
+	certwatch_report(si, NULL);
+	if (si->fsm.state == SS_BOUND || si->fsm.state == SS_WILDCARD)
+		act_apply(si, FA_START_INITIAL);
+}
+
+int sites_replace(struct sites *set, const struct policy *np)
+{
+	struct siteinfo *ns, *os = set->v;
+	size_t on = set->n;
+
+	ns = calloc(np->nsites + 1, sizeof(*ns));
+	if (!ns)
+		return -1;
+	for (size_t i = 0; i < np->nsites; i++)
+		for (size_t k = 0; k < on; k++)
+			if (os[k].cfg && !strcmp(os[k].cfg->name, np->sites[i].name) &&
+			    site_equal(os[k].cfg, &np->sites[i]))
+				carry_over(set, &os[k], &ns[i], &np->sites[i]);
+	for (size_t k = 0; k < on; k++) {
+		if (!os[k].cfg)
+			continue;
+		if (!policy_site(np, os[k].cfg->name))
+			log_msg(LOG_NOTICE, "site %s removed from the policy; its files are left as "
+				"they are", os[k].cfg->name);
+		site_release(set, &os[k]);
+	}
+	free(os);
+	set->pol = np;
+	set->v = ns;
+	set->n = np->nsites;
+	set->waiting = NULL;
+	index_build(set);
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteinfo *si = &ns[i];
+		if (si->cfg) {
+			/* The waiting list pointed into the old table: rebuilt from the flags. */
+			if (si->fsm.waiting)
+				act_apply(si, FA_WAITLIST);
+			recheck_carried(si);
+			continue;
+		}
+		site_setup(set, si, &np->sites[i], NULL);
+		siteindex_update(&set->index, si);
+		reconcile_one(si, NULL);
+	}
+	set->state_dirty = set->status_dirty = set->metrics_dirty = true;
+	return 0;
+}
+
+struct siteinfo *sites_find(struct sites *set, const char *name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->v[i].cfg->name, name))
+			return &set->v[i];
+	return NULL;
+}
+
+void sites_count(const struct sites *set, size_t *bound, size_t *unbound, size_t *failed)
+{
+	*bound = *unbound = *failed = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		enum site_state s = set->v[i].fsm.state;
+		*bound += s == SS_BOUND || s == SS_WILDCARD;
+		*unbound += s == SS_UNBOUND;
+		*failed += s == SS_FAILED;
+	}
+}
+
+void sites_free(struct sites *set)
+{
+	jobs_abort_all(set);
+	for (size_t i = 0; set->v && i < set->n; i++)
+		site_release(set, &set->v[i]);
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+	siteindex_free(&set->index);
+	stale_free(set);
+}

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+/* The event loop and the supervised-child helper, on their own: timers, fds, real children. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "monitor/core/child.h"
+#include "monitor/core/loop.h"
+
+static struct loop L;
+static int order[8], nfired;
+
+static int setup(void **state)
+{
+	nfired = 0;
+	return loop_init(&L, NULL, NULL);
+}
+
+static int teardown(void **state)
+{
+	loop_free(&L);
+	return 0;
+}
+
+static void fire(void *arg)
+{
+	order[nfired++] = (int)(intptr_t)arg;
+}
+
+static void test_timers_in_order(void **state)
+{
+	struct timer t[3];
+	uint64_t now = now_ms();
+
+	for (int i = 0; i < 3; i++)
+		t[i] = (struct timer){ .fn = fire, .arg = (void *)(intptr_t)i };
+	loop_arm(&L, &t[0], now + 30);
+	loop_arm(&L, &t[1], now + 10);
+	loop_arm(&L, &t[2], now + 20);
+	loop_cancel(&L, &t[2]);
+	while (nfired < 2)
+		assert_int_equal(loop_once(&L, 2000), 0);
+	assert_int_equal(order[0], 1);
+	assert_int_equal(order[1], 0);
+	assert_true(now_ms() >= now + 30);
+	assert_false(timer_armed(&t[2]));
+	assert_null(timer_first(&L.timers));
+}
+
+static void on_readable(void *arg, uint32_t events)
+{
+	int *fds = arg;
+	char c;
+
+	assert_true(events & EPOLLIN);
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	order[nfired++] = c;
+}
+
+static void test_fd_watch(void **state)
+{
+	int fds[2];
+	struct watcher w;
+
+	assert_int_equal(pipe(fds), 0);
+	w = (struct watcher){ .fd = fds[0], .cb = on_readable, .arg = fds };
+	loop_watch(&L, &w, EPOLLIN);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	assert_int_equal(loop_once(&L, 2000), 0);
+	assert_int_equal(nfired, 1);
+	assert_int_equal(order[0], 'x');
+	loop_unwatch(&L, &w);
+	assert_int_equal(write(fds[1], "y", 1), 1);
+	/* Not watched any more: a pass with a short timeout dispatches nothing. */
+	assert_int_equal(loop_once(&L, 20), 0);
+	assert_int_equal(nfired, 1);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static struct child_result got;
+static char got_out[CHILD_OUTPUT_MAX];
+static bool done;
+
+static void on_done(void *arg, const struct child_result *r)
+{
+	got = *r;
+	snprintf(got_out, sizeof(got_out), "%s", r->output);
+	got.output = got_out;
+	done = true;
+}
+
+static void run(char *const argv[], unsigned timeout_ms)
+{
+	struct child c;
+
+	done = false;
+	assert_int_equal(child_start(&L, &c, argv, NULL, timeout_ms, on_done, NULL), 0);
+	assert_true(child_running(&c));
+	assert_false(done);     /* never told from inside child_start */
+	while (!done)
+		assert_int_equal(loop_once(&L, 5000), 0);
+	assert_false(child_running(&c));
+}
+
+static void test_child_exit_and_output(void **state)
+{
+	char *const ok[] = { "/bin/sh", "-c", "echo hello; echo world >&2", NULL };
+	char *const bad[] = { "/bin/sh", "-c", "echo; echo first; echo last; exit 3", NULL };
+	char line[64];
+
+	run(ok, 5000);
+	assert_true(child_ok(&got));
+	assert_string_equal(got.output, "hello\nworld\n");
+	run(bad, 5000);
+	assert_false(child_ok(&got));
+	assert_false(got.timed_out);
+	assert_string_equal(child_status_str(got.status, line, sizeof(line)), "exit status 3");
+	assert_string_equal(child_first_line(got.output, line, sizeof(line)), "first");
+	assert_string_equal(child_last_line(got.output, line, sizeof(line)), "last");
+}
+
+static void test_child_environment_is_fixed(void **state)
+{
+	char *const argv[] = { "/usr/bin/env", NULL };
+
+	setenv("CERTBIND_TEST_SECRET", "leak", 1);
+	run(argv, 5000);
+	assert_null(strstr(got.output, "CERTBIND_TEST_SECRET"));
+	assert_non_null(strstr(got.output, "PATH="));
+}
+
+static void test_child_deadline_kills_the_group(void **state)
+{
+	char pidfile[] = "/tmp/certbind-test-loop.XXXXXX";
+	int fd = mkstemp(pidfile);
+	char script[256];
+	char *const argv[] = { "/bin/sh", "-c", script, NULL };
+	FILE *f;
+	int grandchild = 0;
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(script, sizeof(script), "sleep 600 & echo $! > %s; wait", pidfile);
+	run(argv, 300);
+	assert_true(got.timed_out);
+	assert_false(child_ok(&got));
+	f = fopen(pidfile, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &grandchild), 1);
+	fclose(f);
+	unlink(pidfile);
+	/* The grandchild was in the group: killed too (it may linger as a zombie of init). */
+	for (int i = 0; i < 100 && kill(grandchild, 0) == 0; i++) {
+		char path[64], st = 0;
+		snprintf(path, sizeof(path), "/proc/%d/stat", grandchild);
+		f = fopen(path, "r");
+		if (!f || fscanf(f, "%*d %*s %c", &st) != 1 || st == 'Z') {
+			if (f)
+				fclose(f);
+			break;
+		}
+		fclose(f);
+		usleep(10000);
+		assert_true(i < 99);
+	}
+}
+
+static void test_child_bounded_output(void **state)
+{
+	char *const argv[] = { "/bin/sh", "-c", "head -c 1000000 /dev/zero | tr '\\000' x", NULL };
+
+	run(argv, 10000);
+	assert_true(child_ok(&got));
+	assert_true(got.truncated);
+	assert_int_equal(strlen(got.output), CHILD_OUTPUT_MAX - 1);
+}
+
+static void test_child_cannot_start(void **state)
+{
+	char *const argv[] = { "/nonexistent/certbind-test", NULL };
+
+	/* execve fails in the child: reported as exit status 127 with the reason. */
+	run(argv, 5000);
+	assert_false(child_ok(&got));
+	assert_non_null(strstr(got.output, "cannot execute /nonexistent/certbind-test"));
+}
+
+static void test_child_stop(void **state)
+{
+	char *const argv[] = { "/bin/sleep", "600", NULL };
+	struct child c;
+
+	done = false;
+	assert_int_equal(child_start(&L, &c, argv, NULL, 60000, on_done, NULL), 0);
+	child_stop(&c);
+	assert_false(child_running(&c));
+	assert_int_equal(loop_once(&L, 20), 0);
+	assert_false(done);     /* stopped children are not reported */
+	assert_null(timer_first(&L.timers));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_timers_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_watch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_exit_and_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_environment_is_fixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_deadline_kills_the_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_bounded_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_cannot_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_stop, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

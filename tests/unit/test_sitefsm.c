@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/* The site state machine: every transition, and sequences of them, without a daemon. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "monitor/sites/sitefsm.h"
+
+#define T0 1000000LL
+
+static struct site cfg;
+static struct ipaddr a200, a201;
+
+static int setup(void **state)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "www";
+	cfg.port = 443;
+	cfg.on_change = ONC_REBIND;
+	ipaddr_parse("192.0.2.200", &cfg.addr);
+	ipaddr_parse("192.0.2.200", &a200);
+	ipaddr_parse("192.0.2.201", &a201);
+	return 0;
+}
+
+/* A bound rebind site (as after start-up). */
+static struct sitefsm bound(void)
+{
+	struct sitefsm f;
+
+	sitefsm_init(&f, &cfg, true, T0);
+	assert_int_equal(sitefsm_reconcile(&f, true, 2), FA_START_INITIAL | FA_REINDEX);
+	sitefsm_job_started(&f);
+	sitefsm_job_verified(&f, &a200, 2, false, T0);
+	sitefsm_job_ended(&f);
+	assert_int_equal(f.state, SS_BOUND);
+	return f;
+}
+
+static void test_init(void **state)
+{
+	struct sitefsm f;
+
+	sitefsm_init(&f, &cfg, true, T0);
+	assert_int_equal(f.state, SS_UNBOUND);
+	assert_true(ipaddr_eq(&f.cur, &a200));
+	assert_int_equal(f.since, T0);
+	sitefsm_init(&f, &cfg, false, T0);
+	assert_int_equal(f.state, SS_FAILED);
+	cfg.wildcard = true;
+	sitefsm_init(&f, &cfg, true, T0);
+	assert_int_equal(f.state, SS_WILDCARD);
+	assert_int_equal(sitefsm_reconcile(&f, false, 0), FA_START_INITIAL);
+	assert_int_equal(sitefsm_settle(&f), 0);      /* a wildcard site never decides */
+	cfg.wildcard = false;
+}
+
+static void test_reconcile(void **state)
+{
+	struct sitefsm f;
+
+	sitefsm_init(&f, &cfg, true, T0);
+	sitefsm_restore(&f, &a201, T0 - 5);
+	assert_true(ipaddr_eq(&f.cur, &a201));
+	assert_int_equal(f.since, T0 - 5);
+	/* Absent at start: as if just lost. */
+	assert_int_equal(sitefsm_reconcile(&f, false, 3), FA_SETTLE_WINDOW | FA_REINDEX);
+	assert_int_equal(f.state, SS_UNBOUND);
+	assert_int_equal(f.cur_ifindex, 3);
+	/* An unusable certificate: nothing to render, but the index follows the binding. */
+	sitefsm_init(&f, &cfg, false, T0);
+	assert_int_equal(sitefsm_reconcile(&f, true, 2), FA_REINDEX);
+	assert_int_equal(f.state, SS_FAILED);
+}
+
+static void test_lost_and_back_within_settle(void **state)
+{
+	struct sitefsm f = bound();
+
+	assert_int_equal(sitefsm_addr_lost(&f, T0 + 1), FA_SETTLE_WINDOW);
+	assert_int_equal(f.state, SS_UNBOUND);
+	assert_int_equal(f.since, T0 + 1);
+	/* Another loss restarts the window; nothing is reported yet. */
+	assert_int_equal(sitefsm_addr_lost(&f, T0 + 2), FA_SETTLE_WINDOW);
+	assert_false(f.lost_reported);
+	assert_int_equal(sitefsm_addr_back(&f), FA_SETTLE_CANCEL | FA_LOG_QUIET);
+	assert_int_equal(f.state, SS_BOUND);
+	/* Back again while bound: nothing. */
+	assert_int_equal(sitefsm_addr_back(&f), 0);
+}
+
+static void test_settle(void **state)
+{
+	struct sitefsm f = bound();
+
+	sitefsm_addr_lost(&f, T0);
+	assert_int_equal(sitefsm_settle(&f), FA_DECIDE);
+	sitefsm_job_started(&f);
+	/* In a job: remembered, decided when the job ends. */
+	assert_int_equal(sitefsm_settle(&f), 0);
+	assert_true(f.redecide);
+	assert_int_equal(sitefsm_job_ended(&f), FA_QUEUED_GO | FA_DECIDE);
+	assert_false(f.redecide);
+	assert_int_equal(sitefsm_job_ended(&f), FA_QUEUED_GO);
+	sitefsm_cert_bad(&f, T0);
+	assert_int_equal(sitefsm_settle(&f), 0);
+}
+
+static void test_alert_site(void **state)
+{
+	struct sitefsm f;
+
+	cfg.on_change = ONC_ALERT;
+	f = bound();
+	sitefsm_addr_lost(&f, T0);
+	assert_int_equal(sitefsm_decided(&f, ACT_ALERT, false, T0 + 2),
+			 FA_LOG_LOST | FA_ALERT_LOST | FA_REMIND_ARM | FA_STATE_CHANGED);
+	assert_true(f.lost_reported);
+	assert_int_equal(f.state, SS_UNBOUND);
+	/* Said once per loss, not per decision. */
+	assert_int_equal(sitefsm_decided(&f, ACT_ALERT, false, T0 + 3), 0);
+	/* A later loss event for an already reported loss is no news. */
+	assert_int_equal(sitefsm_addr_lost(&f, T0 + 4), 0);
+	/* The reminder says it again, and counts. */
+	assert_int_equal(sitefsm_remind(&f), FA_DECIDE | FA_REMIND_ARM);
+	assert_int_equal(f.reminders, 1);
+	assert_int_equal(sitefsm_decided(&f, ACT_ALERT, false, T0 + 5),
+			 FA_LOG_LOST | FA_ALERT_LOST | FA_REMIND_ARM | FA_STATE_CHANGED);
+	assert_int_equal(f.since, T0);     /* still the same loss */
+	/* Back after a report: decided in this pass, then restored. */
+	assert_int_equal(sitefsm_addr_back(&f), FA_SETTLE_NOW);
+	assert_int_equal(sitefsm_decided(&f, ACT_NONE, false, T0 + 6),
+			 FA_LOG_RESTORED | FA_REMIND_CANCEL | FA_STATE_CHANGED);
+	assert_int_equal(f.state, SS_BOUND);
+	assert_int_equal(f.reminders, 0);
+	assert_false(f.lost_reported);
+	/* Bound: a reminder is stale. */
+	assert_int_equal(sitefsm_remind(&f), 0);
+	cfg.on_change = ONC_REBIND;
+}
+
+static void test_ignore_site(void **state)
+{
+	struct sitefsm f;
+
+	cfg.on_change = ONC_IGNORE;
+	f = bound();
+	sitefsm_addr_lost(&f, T0);
+	assert_int_equal(sitefsm_decided(&f, ACT_LOG, false, T0), FA_LOG_LOST | FA_STATE_CHANGED);
+	cfg.on_change = ONC_REBIND;
+}
+
+static void test_no_candidate_then_rebind(void **state)
+{
+	struct sitefsm f = bound();
+
+	sitefsm_addr_lost(&f, T0);
+	assert_int_equal(sitefsm_decided(&f, ACT_NO_CANDIDATE, false, T0),
+			 FA_LOG_LOST | FA_LOG_NOCAND | FA_REMIND_ARM | FA_WAITLIST |
+			 FA_STATE_CHANGED);
+	assert_true(f.waiting);
+	assert_true(f.nocand_reported);
+	assert_int_equal(sitefsm_decided(&f, ACT_NO_CANDIDATE, false, T0), 0);
+	/* A matching address appears: the waiting site looks again. */
+	assert_int_equal(sitefsm_addr_wake(&f), FA_SETTLE_SOON);
+	assert_int_equal(sitefsm_decided(&f, ACT_REBIND, false, T0), FA_START_JOB);
+	sitefsm_job_started(&f);
+	assert_int_equal(sitefsm_job_verified(&f, &a201, 2, true, T0 + 9),
+			 FA_STATE_CHANGED | FA_REINDEX | FA_WAITLIST | FA_FLUSH_STATE |
+			 FA_LOG_REBIND | FA_REMIND_CANCEL);
+	assert_int_equal(f.state, SS_BOUND);
+	assert_true(ipaddr_eq(&f.cur, &a201));
+	assert_int_equal(f.since, T0 + 9);
+	assert_int_equal(f.rebinds_ok, 1);
+	assert_false(f.waiting);
+	assert_false(f.lost_reported);
+	assert_false(f.nocand_reported);
+	/* Not a waiting site any more. */
+	assert_int_equal(sitefsm_addr_wake(&f), 0);
+}
+
+static void test_wait_for_dad(void **state)
+{
+	struct sitefsm f = bound();
+
+	sitefsm_addr_lost(&f, T0);
+	assert_int_equal(sitefsm_decided(&f, ACT_WAIT, false, T0),
+			 FA_LOG_LOST | FA_WAITLIST | FA_STATE_CHANGED);
+	assert_false(f.nocand_reported);
+	assert_true(f.waiting);
+}
+
+static void test_one_job_per_server(void **state)
+{
+	struct sitefsm f = bound();
+
+	sitefsm_addr_lost(&f, T0);
+	/* Another site's job runs on the same server: queued, not started. */
+	assert_int_equal(sitefsm_decided(&f, ACT_REBIND, true, T0),
+			 FA_LOG_LOST | FA_WAITLIST | FA_STATE_CHANGED);
+	assert_true(f.queued);
+	assert_int_equal(sitefsm_dequeue(&f), FA_DECIDE);
+	assert_false(f.queued);
+	assert_int_equal(sitefsm_dequeue(&f), 0);
+	assert_int_equal(sitefsm_decided(&f, ACT_REBIND, false, T0), FA_START_JOB);
+}
+
+static void test_rebind_failed(void **state)
+{
+	struct sitefsm f = bound();
+
+	sitefsm_addr_lost(&f, T0);
+	sitefsm_decided(&f, ACT_REBIND, false, T0);
+	sitefsm_job_started(&f);
+	/* Rolled back: still unbound at the old binding, waiting for another address. */
+	assert_int_equal(sitefsm_job_failed(&f, &a201, 2, false, true, T0 + 1), FA_LOG_FAILED);
+	assert_int_equal(f.state, SS_UNBOUND);
+	assert_true(ipaddr_eq(&f.cur, &a200));
+	assert_int_equal(f.rebinds_failed, 1);
+	assert_true(f.waiting);
+	sitefsm_job_ended(&f);
+	/* on_failure = alert: the new files stay; the binding is there but failed. */
+	sitefsm_job_started(&f);
+	assert_int_equal(sitefsm_job_failed(&f, &a201, 2, false, false, T0 + 2),
+			 FA_LOG_FAILED | FA_REINDEX | FA_STATE_CHANGED);
+	assert_int_equal(f.state, SS_FAILED);
+	assert_true(ipaddr_eq(&f.cur, &a201));
+	assert_int_equal(f.since, T0 + 2);
+}
+
+static void test_initial_jobs(void **state)
+{
+	struct sitefsm f;
+
+	sitefsm_init(&f, &cfg, true, T0);
+	sitefsm_reconcile(&f, true, 2);
+	sitefsm_job_started(&f);
+	/* A start-up failure is reported, and counts for nothing else. */
+	assert_int_equal(sitefsm_job_failed(&f, &a200, 2, true, true, T0), FA_LOG_FAILED);
+	assert_int_equal(f.rebinds_failed, 0);
+	assert_int_equal(f.state, SS_BOUND);
+	sitefsm_job_ended(&f);
+	/* Files unchanged at the same binding: no event; rewritten: "rendered". */
+	sitefsm_job_started(&f);
+	assert_int_equal(sitefsm_job_verified(&f, &a200, 2, false, T0) & (FA_LOG_RENDERED |
+			 FA_LOG_REBIND), 0);
+	assert_int_equal(sitefsm_job_verified(&f, &a200, 2, true, T0) & (FA_LOG_RENDERED |
+			 FA_LOG_REBIND), FA_LOG_RENDERED);
+	assert_int_equal(f.rebinds_ok, 0);
+}
+
+static void test_cert_bad(void **state)
+{
+	struct sitefsm f = bound();
+
+	assert_int_equal(sitefsm_cert_bad(&f, T0 + 7), FA_STATE_CHANGED);
+	assert_int_equal(f.state, SS_FAILED);
+	assert_false(f.cert_ok);
+	assert_int_equal(f.since, T0 + 7);
+	/* A failed site takes no part in address changes. */
+	assert_int_equal(sitefsm_addr_lost(&f, T0 + 8), 0);
+	assert_int_equal(sitefsm_addr_back(&f), 0);
+}
+
+static void test_state_names(void **state)
+{
+	assert_string_equal(sitefsm_state_name(SS_BOUND), "bound");
+	assert_string_equal(sitefsm_state_name(SS_UNBOUND), "unbound");
+	assert_string_equal(sitefsm_state_name(SS_FAILED), "failed");
+	assert_string_equal(sitefsm_state_name(SS_WILDCARD), "wildcard");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_init, setup),
+		cmocka_unit_test_setup(test_reconcile, setup),
+		cmocka_unit_test_setup(test_lost_and_back_within_settle, setup),
+		cmocka_unit_test_setup(test_settle, setup),
+		cmocka_unit_test_setup(test_alert_site, setup),
+		cmocka_unit_test_setup(test_ignore_site, setup),
+		cmocka_unit_test_setup(test_no_candidate_then_rebind, setup),
+		cmocka_unit_test_setup(test_wait_for_dad, setup),
+		cmocka_unit_test_setup(test_one_job_per_server, setup),
+		cmocka_unit_test_setup(test_rebind_failed, setup),
+		cmocka_unit_test_setup(test_initial_jobs, setup),
+		cmocka_unit_test_setup(test_cert_bad, setup),
+		cmocka_unit_test_setup(test_state_names, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
