@@ -78,6 +78,20 @@ bool ipaddr_in_prefix(const struct ipaddr *a, const struct ipaddr *pfx, unsigned
 	return true;
 }
 
+bool ipaddr_same_host(const struct ipaddr *a, const struct ipaddr *b, unsigned plen)
+{
+	size_t bits = ipaddr_len(a) * 8;
+
+	if (a->family != b->family || plen > bits)
+		return false;
+	for (size_t i = plen; i < bits; i++) {
+		uint8_t m = (uint8_t)(0x80u >> (i % 8));
+		if ((a->u.b[i / 8] ^ b->u.b[i / 8]) & m)
+			return false;
+	}
+	return true;
+}
+
 const char *ipaddr_str(const struct ipaddr *a, char *buf, size_t len)
 {
 	if (!inet_ntop(a->family, a->u.b, buf, (socklen_t)len))

@@ -44,6 +44,8 @@ static inline bool ipaddr_eq(const struct ipaddr *a, const struct ipaddr *b)
 int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b);
 uint32_t ipaddr_hash(const struct ipaddr *a);
 bool ipaddr_in_prefix(const struct ipaddr *a, const struct ipaddr *pfx, unsigned plen);
+/* Do a and b (one family) have the same bits after the first plen: the same host part? */
+bool ipaddr_same_host(const struct ipaddr *a, const struct ipaddr *b, unsigned plen);
 /* Text form into buf (at least IPADDR_STRLEN bytes); returns buf. */
 const char *ipaddr_str(const struct ipaddr *a, char *buf, size_t len);
 /* "ADDRESS:PORT", IPv6 in brackets; a NULL address means "*" (all addresses). */

@@ -31,18 +31,36 @@ static int follow_ifindex(const struct site *s, const struct decide_ctx *ctx)
 	return ifindex ? ifindex : -1;
 }
 
-static bool follows(const struct site *s, int family, int ifindex, const struct addrent *e)
+/*
+ * The host part is what lies outside the lost address's own prefix length; unknown (the
+ * address was never seen), it is taken from follow.prefix, else /24 (IPv4) or /64 (IPv6).
+ */
+static unsigned host_plen(const struct site *s, const struct ipaddr *lost,
+			  const struct decide_ctx *ctx)
+{
+	if (ctx->lost_plen)
+		return ctx->lost_plen;
+	if (s->follow.has_prefix && s->follow.prefix.family == lost->family)
+		return s->follow.plen;
+	return lost->family == AF_INET6 ? 64 : 24;
+}
+
+static bool follows(const struct site *s, const struct ipaddr *lost,
+		    const struct decide_ctx *ctx, int family, int ifindex, const struct addrent *e)
 {
 	if (e->ip.family != family || (ifindex && e->ifindex != ifindex))
 		return false;
-	return !s->follow.has_prefix ||
-	       ipaddr_in_prefix(&e->ip, &s->follow.prefix, s->follow.plen);
+	if (s->follow.has_prefix && !ipaddr_in_prefix(&e->ip, &s->follow.prefix, s->follow.plen))
+		return false;
+	/* Renumbering a subnet or an IPv6 prefix: each site to its own counterpart. */
+	return !s->follow.same_host || (e->ip.family == lost->family &&
+					ipaddr_same_host(&e->ip, lost, host_plen(s, lost, ctx)));
 }
 
 bool decide_follows(const struct site *s, const struct ipaddr *lost, const struct decide_ctx *ctx,
 		    const struct addrent *e)
 {
-	return follows(s, s->follow.family ? s->follow.family : lost->family,
+	return follows(s, lost, ctx, s->follow.family ? s->follow.family : lost->family,
 		       follow_ifindex(s, ctx), e);
 }
 
@@ -93,7 +111,7 @@ static bool candidates(const struct site *s, const struct ipaddr *lost,
 
 		/* A deprecated address is on its way out: never a replacement. */
 		if (ipaddr_eq(&e->ip, lost) || (e->flags & (IFA_F_DEPRECATED | IFA_F_DADFAILED)) ||
-		    !follows(s, family, ifindex, e))
+		    !follows(s, lost, ctx, family, ifindex, e))
 			continue;
 		if (ctx->endpoint_taken && ctx->endpoint_taken(ctx->arg, s, &e->ip, s->port))
 			continue;
@@ -116,6 +134,7 @@ static bool candidates(const struct site *s, const struct ipaddr *lost,
 	if (n) {
 		out->to = best[0].e->ip;
 		out->to_ifindex = best[0].e->ifindex;
+		out->to_plen = best[0].e->prefixlen;
 	}
 	return tentative;
 }

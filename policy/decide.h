@@ -21,6 +21,7 @@ struct decision {
 	enum action action;
 	struct ipaddr to;
 	int to_ifindex;
+	unsigned to_plen;      /* the replacement's prefix length */
 	struct ipaddr cands[DECIDE_MAX_CANDS];   /* best first */
 	size_t ncands;
 };
@@ -28,8 +29,9 @@ struct decision {
 /* What the caller knows beyond the table: the other sites. */
 struct decide_ctx {
 	const struct addrtab *tab;
-	/* Where the lost address was (ifindex 0 if unknown) and its family. */
+	/* Where the lost address was (ifindex 0 if unknown), and its prefix length (0 unknown). */
 	int lost_ifindex;
+	unsigned lost_plen;
 	/* ADDRESS:PORT held by another site than self? */
 	bool (*endpoint_taken)(void *arg, const struct site *self, const struct ipaddr *a,
 			       unsigned port);
@@ -45,7 +47,7 @@ bool decide_bound(const struct site *s, const struct ipaddr *cur, const struct a
 enum action decide(const struct site *s, const struct ipaddr *cur, const struct decide_ctx *ctx,
 		   struct decision *out);
 
-/* Does the entry match the site's follow rule (interface, family, prefix)? */
+/* Does the entry match the site's follow rule (interface, family, prefix, host part)? */
 bool decide_follows(const struct site *s, const struct ipaddr *lost, const struct decide_ctx *ctx,
 		    const struct addrent *e);
 

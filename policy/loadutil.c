@@ -243,11 +243,27 @@ bad:
 	free(argv);
 }
 
-void cfg_argv_free(char **argv)
+void argv_free(char **argv)
 {
 	if (!argv)
 		return;
 	for (char **a = argv; *a; a++)
 		free(*a);
 	free(argv);
+}
+
+char **argv_dup(char *const *argv)
+{
+	size_t n = 0;
+	char **v;
+
+	while (argv[n])
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	for (size_t i = 0; v && i < n; i++)
+		if (!(v[i] = strdup(argv[i]))) {
+			argv_free(v);
+			return NULL;
+		}
+	return v;
 }

@@ -43,7 +43,6 @@ void cfg_check_path(struct loader *L, const config_setting_t *g, const char *nam
 		    const char *p);
 /* An argv: a non-empty array of strings whose first is an absolute executable. */
 void cfg_argv(struct loader *L, const config_setting_t *g, const char *name, char ***out);
-void cfg_argv_free(char **argv);
 
 /* sitecfg.c: one site from its group (defaults, every rule), and its release. */
 void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site);

@@ -39,6 +39,7 @@ struct site {
 		bool has_prefix;
 		struct ipaddr prefix;
 		unsigned plen;
+		bool same_host;      /* host_part = "same": keep the lost address's host part */
 	} follow;
 	struct target *targets;
 	size_t ntargets;
@@ -96,6 +97,11 @@ const struct site *policy_site(const struct policy *p, const char *name);
 bool site_equal(const struct site *a, const struct site *b);
 /* Sites with the same reload argv are taken to share one server. */
 bool site_same_server(const struct site *a, const struct site *b);
+/* Two NULL-terminated argvs, equal (both NULL counts as equal). */
+bool site_argv_eq(char *const *a, char *const *b);
+/* A copy of argv (malloc'd), or NULL; argv_free releases it. */
+char **argv_dup(char *const *argv);
+void argv_free(char **argv);
 
 const char *on_change_name(enum on_change c);
 const char *priority_name(int prio);

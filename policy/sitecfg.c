@@ -39,6 +39,8 @@ static const struct name_val target_types[] = {
 	{ "nginx", TGT_NGINX }, { "template", TGT_TEMPLATE }, { NULL, 0 },
 };
 
+static const struct name_val host_parts[] = { { "any", 0 }, { "same", 1 }, { NULL, 0 } };
+
 const char *on_change_name(enum on_change c)
 {
 	return cfg_enum_name(on_changes, (int)c);
@@ -175,7 +177,8 @@ static void load_targets(struct loader *L, const config_setting_t *g, struct sit
 
 static void load_follow(struct loader *L, const config_setting_t *g, struct site *site)
 {
-	static const char *const keys[] = { "interface", "family", "prefix", NULL };
+	static const char *const keys[] = { "interface", "family", "prefix", "host_part", NULL };
+	int host = 0;
 	config_setting_t *f = cfg_member(L, g, "follow", CONFIG_TYPE_GROUP, false, NULL);
 	char *prefix = NULL;
 	int fam = AF_UNSPEC;
@@ -189,6 +192,8 @@ static void load_follow(struct loader *L, const config_setting_t *g, struct site
 		       "'interface': \"%s\" is not a valid interface name", site->follow.interface);
 	cfg_enum(L, f, "family", families, &fam);
 	site->follow.family = fam;
+	cfg_enum(L, f, "host_part", host_parts, &host);
+	site->follow.same_host = host == 1;
 	cfg_str(L, f, "prefix", false, NULL, &prefix);
 	if (prefix) {
 		const config_setting_t *ps = config_setting_get_member(f, "prefix");
@@ -358,11 +363,11 @@ void sitecfg_free(struct site *s)
 		free(s->targets[i].template_text);
 	}
 	free(s->targets);
-	cfg_argv_free(s->reload);
-	cfg_argv_free(s->alert_command);
+	argv_free(s->reload);
+	argv_free(s->alert_command);
 }
 
-static bool argv_eq(char *const *a, char *const *b)
+bool site_argv_eq(char *const *a, char *const *b)
 {
 	if (!a || !b)
 		return a == b;
@@ -374,7 +379,7 @@ static bool argv_eq(char *const *a, char *const *b)
 
 bool site_same_server(const struct site *a, const struct site *b)
 {
-	return a->reload && b->reload && argv_eq(a->reload, b->reload);
+	return a->reload && b->reload && site_argv_eq(a->reload, b->reload);
 }
 
 bool site_equal(const struct site *a, const struct site *b)

@@ -10,6 +10,8 @@ BUILD=${BUILD:-build}
 export BUILD
 passed=0 failed=0 skipped=0 failures=""
 start=$(date +%s)
+# Logs of this run only: two suites may run side by side (e.g. two checkouts).
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/certbind-suite.XXXXXX")
 
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
@@ -31,18 +33,18 @@ for t in tests/static/t_*.sh tests/integration/t_*.sh; do
 	name=$(basename "$t" .sh)
 	case $name in *${ONLY:-}*) ;; *) continue ;; esac
 	t0=$(date +%s%N)
-	timeout -k 10 300 "$t" > "/tmp/certbind-test-$name.log" 2>&1
+	timeout -k 10 300 "$t" > "$LOGS/$name.log" 2>&1
 	rc=$?
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	case $rc in
 	0) passed=$((passed + 1)); echo "PASS $name (${ms} ms)" ;;
-	77) skipped=$((skipped + 1)); grep -m1 SKIP "/tmp/certbind-test-$name.log" ;;
+	77) skipped=$((skipped + 1)); grep -m1 SKIP "$LOGS/$name.log" ;;
 	*) failed=$((failed + 1)); failures="$failures $name"
-	   echo "FAIL $name (${ms} ms, exit $rc)"; sed 's/^/    /' "/tmp/certbind-test-$name.log" ;;
+	   echo "FAIL $name (${ms} ms, exit $rc)"; sed 's/^/    /' "$LOGS/$name.log" ;;
 	esac
 done
 
-echo "suite took $(( $(date +%s) - start )) s${failures:+; failed:$failures}"
+echo "suite took $(( $(date +%s) - start )) s${failures:+; failed:$failures} (logs: $LOGS)"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] || exit 1
 if [ "${CI:-}" = true ] && [ "$skipped" -ne 0 ]; then

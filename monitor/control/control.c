@@ -19,6 +19,8 @@
 #include "monitor/sites/act.h"
 
 #define CTL_IDLE_MS 5000
+/* Connections served at once: idle clients must never eat the descriptors a rebind needs. */
+#define CTL_CONNS_MAX 64
 
 struct ctlconn {
 	struct daemon *d;
@@ -34,7 +36,9 @@ struct ctlconn {
 };
 
 static struct ctlconn *conns;
+static size_t nconns;
 static gid_t sock_gid;
+static int reserve_fd = -1;       /* given up to accept-and-close when out of descriptors */
 static struct watcher ctl_w = { .fd = -1 };
 
 static void conn_free(struct ctlconn *c)
@@ -46,6 +50,7 @@ static void conn_free(struct ctlconn *c)
 			*pp = c->next;
 			break;
 		}
+	nconns--;
 	loop_unwatch(&c->d->L, &c->w);
 	loop_cancel(&c->d->L, &c->idle);
 	close(c->w.fd);
@@ -345,6 +350,27 @@ static bool peer_allowed(int fd)
 	return false;
 }
 
+/* Answers a client we will not serve, and hangs up. */
+static void refuse(int fd, const char *msg)
+{
+	if (write(fd, msg, strlen(msg)) < 0) {
+		/* nothing more to tell it */
+	}
+	close(fd);
+}
+
+/* Out of descriptors: the spare one lets us take the client off the queue and close it. */
+static void shed(int lfd)
+{
+	if (reserve_fd < 0)
+		return;
+	close(reserve_fd);
+	reserve_fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (reserve_fd >= 0)
+		refuse(reserve_fd, "{\"ok\":false,\"error\":\"out of file descriptors\"}\n");
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void on_accept(void *arg, uint32_t events)
 {
 	struct daemon *d = arg;
@@ -353,15 +379,19 @@ static void on_accept(void *arg, uint32_t events)
 		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct ctlconn *c;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				shed(w->fd);
 			return;
+		}
 		if (!peer_allowed(fd)) {
-			static const char msg[] = "{\"ok\":false,\"error\":\"permission denied\"}\n";
 			log_info("control: refused a client without the socket's group");
-			if (write(fd, msg, sizeof(msg) - 1) < 0) {
-				/* nothing more to tell it */
-			}
-			close(fd);
+			refuse(fd, "{\"ok\":false,\"error\":\"permission denied\"}\n");
+			continue;
+		}
+		if (nconns >= CTL_CONNS_MAX) {
+			log_debug("control: %zu connections open; refused one more", nconns);
+			refuse(fd, "{\"ok\":false,\"error\":\"too many connections; try again\"}\n");
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
@@ -374,6 +404,7 @@ static void on_accept(void *arg, uint32_t events)
 		c->idle = (struct timer){ .fn = on_idle, .arg = c };
 		c->next = conns;
 		conns = c;
+		nconns++;
 		loop_watch(&d->L, &c->w, EPOLLIN);
 		loop_arm(&d->L, &c->idle, now_ms() + CTL_IDLE_MS);
 	}
@@ -432,6 +463,7 @@ int control_open(struct daemon *d)
 		return -1;
 	}
 	sock_gid = stat(path, &st) == 0 ? st.st_gid : 0;
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ctl_w = (struct watcher){ .fd = fd, .cb = on_accept, .arg = d };
 	loop_watch(&d->L, &ctl_w, EPOLLIN);
 	return 0;
@@ -441,6 +473,9 @@ void control_close(struct daemon *d)
 {
 	while (conns)
 		conn_free(conns);
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	reserve_fd = -1;
 	if (ctl_w.fd > 0) {
 		loop_unwatch(&d->L, &ctl_w);
 		close(ctl_w.fd);

@@ -16,6 +16,7 @@
 
 #include "monitor/daemon/check.h"
 #include "monitor/control/ctlproto.h"
+#include "netlink/ipaddr.h"
 
 #define DEFAULT_SOCKET "/run/certbind/control.sock"
 #define DEFAULT_CONFIG "/etc/certbind/certbind.conf"
@@ -314,6 +315,7 @@ int main(int argc, char **argv)
 	const char *env = getenv("CERTBIND_SOCKET");
 	const char *sock = env ? env : DEFAULT_SOCKET;
 	const struct ctl_command *cmd;
+	struct ipaddr addr;
 	bool json = false;
 	int c, nargs;
 
@@ -336,6 +338,12 @@ int main(int argc, char **argv)
 	nargs = argc - optind - 1;
 	if (!cmd || nargs < cmd->min || nargs > cmd->max) {
 		usage(stderr);
+		return EX_USAGE;
+	}
+	if (cmd->cmd == CTL_REBIND && nargs == 2 && ipaddr_parse(argv[optind + 2], &addr) < 0) {
+		fprintf(stderr, "certbindctl: \"%s\" is not an address: give an IPv4 address "
+			"(192.0.2.10) or an IPv6 address (2001:db8::10), without brackets or port\n",
+			argv[optind + 2]);
 		return EX_USAGE;
 	}
 	return run_command(cmd, sock, json, argc, argv);

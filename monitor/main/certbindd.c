@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "monitor/control/control.h"
 #include "monitor/core/log.h"
@@ -27,6 +28,17 @@ static void usage(FILE *f)
 		"  -h, --help         this help\n\n"
 		"Signals: HUP re-reads the policy; TERM/INT stop. See certbindd(8).\n",
 		DEFAULT_CONFIG);
+}
+
+/* systemd gives services a soft limit of 1024 descriptors: take the hard limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 int main(int argc, char **argv)
@@ -61,6 +73,7 @@ int main(int argc, char **argv)
 	if (check)
 		return check_policy(o.config_path, stdout, stderr);
 	log_init("certbind", LOG_DAEMON, fg, verbose);
+	raise_fd_limit();
 	rc = daemon_init(&d, &o);
 	if (rc == 0 && control_open(&d) < 0)
 		rc = 71;

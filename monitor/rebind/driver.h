@@ -13,6 +13,12 @@ struct server {
 	char *const *reload;         /* argv, or NULL: nothing to reload (files only) */
 	char *const *check;          /* argv that checks the rendered configuration, or NULL */
 	unsigned reload_timeout_ms;  /* for the check and the reload each */
+	/*
+	 * Known to run what is on disk (certbind reloaded it since it started)? When not, and a
+	 * site whose files did not change fails its proof, the job reloads and proves again:
+	 * after a crash the files may be new while the server still runs the old ones.
+	 */
+	bool synced;
 };
 
 struct driver {

@@ -23,10 +23,13 @@ struct pipe_job {
 	struct pipe_item *items;
 	size_t n, active;          /* items still in play (not yet settled) */
 	bool reload_ran;           /* the server may have taken the new files */
+	bool reloaded;             /* a reload exited 0: the server runs what is on disk */
+	bool proof_first;          /* nothing written: proving before any reload */
 	enum job_phase phase;
 	struct child child;
 	struct prover prover;
 	struct timer soon;         /* done is always told from the loop, never inline */
+	struct timer proven;       /* every proof is in: the next step, outside the prover */
 	pipe_done_fn done;
 	void *arg;
 };
@@ -63,7 +66,7 @@ static void report_done(void *arg)
 
 	for (size_t i = 0; i < j->n; i++)
 		targets_free(&j->items[i]);
-	j->done(j->arg, j->items, j->n);
+	j->done(j->arg, j->items, j->n, j->reloaded);
 	free(j);
 }
 
@@ -72,6 +75,8 @@ static void on_rollback_reload(void *arg, const struct child_result *r)
 	struct pipe_job *j = arg;
 	char st[64], tail[96] = "";
 
+	if (child_ok(r))
+		j->reloaded = true;
 	if (r->timed_out)
 		snprintf(tail, sizeof(tail), "; the rollback reload timed out too");
 	else if (!child_ok(r))
@@ -117,6 +122,42 @@ static void finish(struct pipe_job *j)
 	loop_arm(j->env.L, &j->soon, now_ms());
 }
 
+static void run_check(struct pipe_job *j);
+
+/*
+ * Nothing was written, and some proof failed: if the server may be running something else
+ * than what is on disk (a crash between writing and reloading), reload and prove again.
+ */
+static bool retry_after_reload(struct pipe_job *j)
+{
+	bool any = false;
+
+	if (!j->proof_first || j->srv->synced || !j->drv->reload_argv(j->srv))
+		return false;
+	j->proof_first = false;
+	prove_stop(&j->prover);
+	for (size_t i = 0; i < j->n; i++) {
+		struct pipe_item *it = &j->items[i];
+		if (it->outcome == PO_FAILED && it->prover == &j->prover) {
+			it->outcome = PO_PENDING;
+			it->reason[0] = '\0';
+			j->active++;
+			any = true;
+		}
+	}
+	if (any)
+		run_check(j);
+	return any;
+}
+
+static void on_proven(void *arg)
+{
+	struct pipe_job *j = arg;
+
+	if (!retry_after_reload(j))
+		finish(j);
+}
+
 static void on_settled(void *arg, struct pipe_item *it, bool ok)
 {
 	struct pipe_job *j = arg;
@@ -127,8 +168,9 @@ static void on_settled(void *arg, struct pipe_item *it, bool ok)
 	} else {
 		item_fail(j, it);
 	}
+	/* The next step runs from the loop: the prover may still be iterating its items. */
 	if (!j->active)
-		finish(j);
+		loop_arm(j->env.L, &j->proven, now_ms());
 }
 
 static void start_proofs(struct pipe_job *j)
@@ -144,10 +186,10 @@ static void start_proofs(struct pipe_job *j)
 			j->active--;
 			continue;
 		}
-		prove_start(&j->prover, it);
+		prove_start(&j->prover, it, j->proof_first);
 	}
 	if (!j->active)
-		finish(j);
+		loop_arm(j->env.L, &j->proven, now_ms());
 }
 
 static void on_reload(void *arg, const struct child_result *r)
@@ -165,6 +207,7 @@ static void on_reload(void *arg, const struct child_result *r)
 	} else if (j->drv->confirm(j->srv, why, sizeof(why)) < 0) {
 		fail_active(j, "the server did not take the new configuration: %s", why);
 	} else {
+		j->reloaded = true;
 		start_proofs(j);
 		return;
 	}
@@ -256,10 +299,6 @@ static bool write_all(struct pipe_job *j)
 			log_dry_run(j, it);
 			it->outcome = PO_DRY_RUN;
 			j->active--;
-		} else if (it->initial && !targets_changed(it)) {
-			/* Already in place: no rewrite, no reload (and nothing new to prove). */
-			it->outcome = PO_UNCHANGED;
-			j->active--;
 		} else if (targets_write(it) < 0) {
 			/* Out at once, so the server never reloads half of this site's files. */
 			targets_restore(it);
@@ -282,6 +321,7 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 				.items = items, .n = n, .active = n,
 				.done = done, .arg = arg };
 	j->soon = (struct timer){ .fn = report_done, .arg = j };
+	j->proven = (struct timer){ .fn = on_proven, .arg = j };
 	for (size_t i = 0; i < n; i++) {
 		items[i].job = j;
 		items[i].outcome = PO_PENDING;
@@ -294,7 +334,9 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 	} else if (written) {
 		run_check(j);
 	} else {
-		/* Nothing changed on disk (a rebind to where the files already point): prove it. */
+		/* Nothing changed on disk (start-up, or a rebind to where the files already
+		 * point): prove it; a reload only if that fails (see retry_after_reload). */
+		j->proof_first = true;
 		start_proofs(j);
 	}
 	return j;
@@ -306,6 +348,7 @@ void pipe_abort(struct pipe_job *j)
 	child_stop(&j->child);
 	prove_stop(&j->prover);
 	loop_cancel(j->env.L, &j->soon);
+	loop_cancel(j->env.L, &j->proven);
 	for (size_t i = 0; i < j->n; i++) {
 		if (j->items[i].outcome == PO_PENDING || j->items[i].outcome == PO_FAILED)
 			targets_restore(&j->items[i]);

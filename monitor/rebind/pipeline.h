@@ -15,7 +15,6 @@
 enum pipe_outcome {
 	PO_PENDING,
 	PO_PROVEN,      /* the endpoint served the certificate (or verify = false: committed) */
-	PO_UNCHANGED,   /* initial pass, files already as rendered: nothing written or reloaded */
 	PO_DRY_RUN,     /* -n: logged what it would do */
 	PO_FAILED,      /* failed; the site's files were restored (rolled_back) or not */
 	PO_KEPT,        /* failed with on_failure = alert: the new files stay, unproven */
@@ -47,6 +46,7 @@ struct pipe_item {
 	struct pipe_tgt *t;
 	size_t nt;
 	int phase;
+	bool quick;                  /* a first look, before any reload */
 	struct tlsprobe *probe;
 	struct watcher w_probe;
 	struct timer deadline, retry;
@@ -60,15 +60,17 @@ struct pipe_env {
 	bool dry_run;
 };
 
-typedef void (*pipe_done_fn)(void *arg, struct pipe_item *items, size_t n);
+/* reloaded: a reload (or rollback reload) exited 0, so the server runs what is on disk. */
+typedef void (*pipe_done_fn)(void *arg, struct pipe_item *items, size_t n, bool reloaded);
 
 /*
  * Starts one job for n items, all sites of srv: render every target, write what changed,
  * run srv's check, reload once, ask the driver whether it took, then prove every site (its
  * listener, then a TLS handshake showing its certificate) in parallel. Sites that failed are
- * restored together and the server is reloaded once more. An initial item (a start-up pass
- * at the same binding) whose files are already right is left alone (PO_UNCHANGED), and
- * always rolls back when it fails. items and srv must outlive the job. done is called once, from the loop, never from
+ * restored together and the server is reloaded once more. When no file changed, the sites
+ * are proven first, and only a failed proof on a server not known to run what is on disk
+ * (srv->synced) makes the job reload and prove again. An initial item (a start-up pass at
+ * the same binding) always rolls back when it fails. items and srv must outlive the job. done is called once, from the loop, never from
  * inside pipe_start. Returns NULL when out of memory.
  */
 struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv,

@@ -163,8 +163,12 @@ static void listen_poll(void *arg)
 		if (it->phase != PP_LISTEN)
 			continue;
 		/* No inet_diag here: the handshake alone will tell. */
-		if (!have || listeners_serve(v, n, it->wildcard ? &any : &it->to, it->site->port))
+		if (!have || listeners_serve(v, n, it->wildcard ? &any : &it->to, it->site->port)) {
 			start_verify(it);
+		} else if (it->quick) {
+			snprintf(it->reason, sizeof(it->reason), "nothing listens there");
+			settle(it, false);
+		}
 	}
 	free(v);
 	if (p->listening)
@@ -179,9 +183,10 @@ void prove_init(struct prover *p, const struct pipe_env *env, struct pipe_item *
 	p->listen_tick = (struct timer){ .fn = listen_poll, .arg = p };
 }
 
-void prove_start(struct prover *p, struct pipe_item *it)
+void prove_start(struct prover *p, struct pipe_item *it, bool quick)
 {
 	it->prover = p;
+	it->quick = quick;
 	it->phase = PP_LISTEN;
 	it->deadline = (struct timer){ .fn = on_deadline, .arg = it };
 	it->retry = (struct timer){ .fn = verify_attempt, .arg = it };

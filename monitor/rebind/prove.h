@@ -21,8 +21,11 @@ struct prover {
 
 void prove_init(struct prover *p, const struct pipe_env *env, struct pipe_item *items, size_t n,
 		void (*settled)(void *arg, struct pipe_item *it, bool ok), void *arg);
-/* Starts proving it: its listener (within its verify timeout), then the handshake. */
-void prove_start(struct prover *p, struct pipe_item *it);
+/*
+ * Starts proving it: its listener (within its verify timeout), then the handshake. quick: a
+ * look before any reload: a missing listener fails at once, quietly.
+ */
+void prove_start(struct prover *p, struct pipe_item *it, bool quick);
 /* Stops every proof in progress; settled is not called. */
 void prove_stop(struct prover *p);
 

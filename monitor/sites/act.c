@@ -25,7 +25,7 @@ static bool endpoint_taken(void *arg, const struct site *self, const struct ipad
 	FOR_SITES_AT(&set->index, a, si)
 		if (si->cfg != self && si->cfg->port == port)
 			return true;
-	return false;
+	return jobs_reserved(set, self, a, port);
 }
 
 static bool address_shared(void *arg, const struct site *self, const struct ipaddr *a)
@@ -42,6 +42,7 @@ static void ctx_init(struct siteinfo *si, struct decide_ctx *ctx)
 {
 	*ctx = (struct decide_ctx){
 		.tab = si->set->tab, .lost_ifindex = si->fsm.cur_ifindex,
+		.lost_plen = si->fsm.cur_plen,
 		.endpoint_taken = endpoint_taken, .address_shared = address_shared, .arg = si->set,
 	};
 }
@@ -107,7 +108,8 @@ static void settle_timers(struct siteinfo *si, unsigned a)
 }
 
 /* Joins a job: a rebind re-checks the certificate (it may have been renewed, or broken). */
-static void start_job(struct siteinfo *si, bool initial, const struct ipaddr *to, int ifindex)
+static void start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
+		      struct where at)
 {
 	char ep[ENDPOINT_STRLEN];
 
@@ -125,7 +127,7 @@ static void start_job(struct siteinfo *si, bool initial, const struct ipaddr *to
 			return;
 		}
 	}
-	if (jobs_add(si, si->cfg->wildcard ? NULL : to, ifindex, initial) < 0) {
+	if (jobs_add(si, si->cfg->wildcard ? NULL : to, at, initial) < 0) {
 		log_warnx("site %s: out of memory queueing its rebind", si->cfg->name);
 		return;
 	}
@@ -153,9 +155,11 @@ static void apply_with(struct siteinfo *si, unsigned a, const struct decision *d
 	if (a & FA_STATE_CHANGED)
 		set->state_dirty = set->status_dirty = set->metrics_dirty = true;
 	if ((a & FA_START_JOB) && dec)     /* only a decision asks for a rebind */
-		start_job(si, false, &dec->to, dec->to_ifindex);
+		start_job(si, false, &dec->to,
+			  (struct where){ .ifindex = dec->to_ifindex, .plen = dec->to_plen });
 	if (a & FA_START_INITIAL)
-		start_job(si, true, &si->fsm.cur, si->fsm.cur_ifindex);
+		start_job(si, true, &si->fsm.cur,
+			  (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen });
 	if (a & FA_DECIDE)
 		decide_now(si);
 }
@@ -212,14 +216,13 @@ static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
 	endpoint_str(it->wildcard ? NULL : &it->to, si->cfg->port, new, sizeof(new));
 	switch (it->outcome) {
 	case PO_PROVEN:
-	case PO_UNCHANGED:
-		a = sitefsm_job_verified(&si->fsm, &it->to, si->due_ifindex, it->rewrote, now);
+		a = sitefsm_job_verified(&si->fsm, &it->to, si->due_at, it->rewrote, now);
 		break;
 	case PO_FAILED:
 	case PO_KEPT:
 	case PO_PENDING:
 		ok = false;
-		a = sitefsm_job_failed(&si->fsm, &it->to, si->due_ifindex, it->initial,
+		a = sitefsm_job_failed(&si->fsm, &it->to, si->due_at, it->initial,
 				       it->outcome == PO_FAILED && it->rolled_back, now);
 		break;
 	case PO_DRY_RUN:
@@ -405,7 +408,7 @@ int act_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr *to,
 	/* From here on the outcome, good or bad, reaches the caller through done. */
 	si->op_done = done;
 	si->op_arg = arg;
-	start_job(si, false, to, e->ifindex);
+	start_job(si, false, to, (struct where){ .ifindex = e->ifindex, .plen = e->prefixlen });
 	if (!si->fsm.busy && si->op_done) {
 		si->op_done = NULL;
 		return snprintf(err, errlen, "rebind refused (see the log)"), -1;

@@ -8,6 +8,10 @@
 #include "monitor/core/log.h"
 #include "monitor/sites/siteevents.h"
 
+/* What happens to a site whose certificate or key is unusable, and how it comes back. */
+#define SKIPPED "the site is skipped until the files are replaced (noticed by itself; " \
+	"certbindctl reload also re-checks them)"
+
 static void arm_at_wall(struct siteinfo *si, time_t when)
 {
 	time_t now = time(NULL);
@@ -30,8 +34,8 @@ static void expired(struct siteinfo *si)
 	ev_begin(&e, "cert-expired");
 	ev_add(&e, "site", si->cfg->name);
 	ev_add(&e, "certificate", si->cfg->certificate);
-	ev_add(&e, "reason", "the certificate has expired; the site is skipped until it is "
-	       "replaced (then: certbindctl reload)");
+	ev_add(&e, "reason", "the certificate has expired");
+	ev_add(&e, "action", SKIPPED);
 	ev_emit(&e, LOG_ERR);
 	sitelog_event(si, "cert-expired");
 	alert_run(si->set->alerts, si->cfg, "cert-expired", NULL, NULL,
@@ -62,6 +66,11 @@ static void evaluate(struct siteinfo *si)
 	loop_cancel(si->set->L, &si->cert_timer);
 	if (!si->fsm.cert_ok || !si->cert.not_after)
 		return;
+	/* Judge the certificate on disk, not the one loaded: it may have been renewed. */
+	if (!cert_unchanged(si->cfg, &si->cert)) {
+		certwatch_recheck(si, NULL);   /* evaluates the new one (or fails the site) */
+		return;
+	}
 	if (si->cert.not_after <= now) {
 		expired(si);
 		return;
@@ -89,13 +98,16 @@ void certwatch_report(struct siteinfo *si, const struct errlist *errs)
 {
 	struct ev e;
 
-	si->cert_timer = (struct timer){ .fn = on_cert_timer, .arg = si };
+	/* Only the callback: the timer may be armed (a carried-over site), keep its slot. */
+	si->cert_timer.fn = on_cert_timer;
+	si->cert_timer.arg = si;
 	for (size_t i = 0; errs && i < errs->n; i++) {
 		const char *m = errs->msg[i];
 		const char *name = strstr(m, "has expired") ? "cert-expired" : "cert-unreadable";
 		ev_begin(&e, name);
 		ev_add(&e, "site", si->cfg->name);
 		ev_add(&e, "reason", m);
+		ev_add(&e, "action", SKIPPED);
 		ev_emit(&e, LOG_ERR);
 		sitelog_event(si, name);
 	}
@@ -122,13 +134,16 @@ int certwatch_recheck(struct siteinfo *si, bool *changed)
 	if (si->fsm.cert_ok && cert_unchanged(si->cfg, &si->cert))
 		return 0;
 	if (cert_load(si->cfg, &ci, &errs, NULL) < 0) {
+		bool was_ok = si->fsm.cert_ok;
 		cert_free(&si->cert);
 		state_changed(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
-		certwatch_report(si, &errs);
+		/* Said once per problem: a failed site re-checked on every file event is quiet. */
+		if (was_ok)
+			certwatch_report(si, &errs);
 		errlist_free(&errs);
 		return -1;
 	}
-	if (memcmp(ci.sha256, si->cert.sha256, sizeof(ci.sha256))) {
+	if (!si->fsm.cert_ok || memcmp(ci.sha256, si->cert.sha256, sizeof(ci.sha256))) {
 		log_info("site %s: certificate %s changed on disk; now %s", si->cfg->name,
 			 si->cfg->certificate, ci.fingerprint);
 		if (changed)
@@ -136,6 +151,10 @@ int certwatch_recheck(struct siteinfo *si, bool *changed)
 	}
 	cert_free(&si->cert);
 	si->cert = ci;
+	/* A new certificate has its own expiry: warnings about the old one stop. */
+	si->expiring_logged = 0;
+	if (si->fsm.cert_ok)
+		evaluate(si);
 	return 0;
 }
 

@@ -18,7 +18,7 @@ struct sitejob {
 	struct sitejob *next;
 };
 
-int jobs_add(struct siteinfo *si, const struct ipaddr *to, int ifindex, bool initial)
+int jobs_add(struct siteinfo *si, const struct ipaddr *to, struct where at, bool initial)
 {
 	struct sites *set = si->set;
 
@@ -33,9 +33,25 @@ int jobs_add(struct siteinfo *si, const struct ipaddr *to, int ifindex, bool ini
 	si->due = true;
 	si->due_initial = initial;
 	si->due_to = to ? *to : (struct ipaddr){ 0 };
-	si->due_ifindex = ifindex;
+	si->due_at = at;
 	set->due[set->ndue++] = si;
 	return 0;
+}
+
+bool jobs_reserved(const struct sites *set, const struct site *self, const struct ipaddr *a,
+		   unsigned port)
+{
+	/* Two sites deciding in one pass must not both take a new address: the first wins. */
+	for (size_t i = 0; i < set->ndue; i++)
+		if (set->due[i]->cfg != self && set->due[i]->cfg->port == port &&
+		    !set->due[i]->cfg->wildcard && ipaddr_eq(&set->due[i]->due_to, a))
+			return true;
+	for (const struct sitejob *j = set->jobs; j; j = j->next)
+		for (size_t i = 0; i < j->n; i++)
+			if (j->items[i].site != self && j->items[i].site->port == port &&
+			    !j->items[i].wildcard && ipaddr_eq(&j->items[i].to, a))
+				return true;
+	return false;
 }
 
 bool jobs_server_busy(const struct sites *set, const struct site *cfg)
@@ -48,11 +64,37 @@ bool jobs_server_busy(const struct sites *set, const struct site *cfg)
 	return false;
 }
 
-static void on_job_done(void *arg, struct pipe_item *items, size_t n)
+/* Servers certbind reloaded since it started: they run what is on disk (by reload argv). */
+static bool synced(const struct sites *set, char *const *reload)
+{
+	for (size_t i = 0; reload && i < set->nsynced; i++)
+		if (site_argv_eq(set->synced[i], reload))
+			return true;
+	return false;
+}
+
+static void mark_synced(struct sites *set, char *const *reload)
+{
+	char ***v;
+
+	if (!reload || synced(set, reload))
+		return;
+	v = realloc(set->synced, (set->nsynced + 1) * sizeof(*v));
+	if (!v)
+		return;
+	set->synced = v;
+	set->synced[set->nsynced] = argv_dup(reload);
+	if (set->synced[set->nsynced])
+		set->nsynced++;
+}
+
+static void on_job_done(void *arg, struct pipe_item *items, size_t n, bool reloaded)
 {
 	struct sitejob *j = arg, **pp;
 	struct sites *set = j->set;
 
+	if (reloaded)
+		mark_synced(set, j->srv.reload);
 	for (pp = &set->jobs; *pp; pp = &(*pp)->next)
 		if (*pp == j) {
 			*pp = j->next;
@@ -101,7 +143,8 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 	*j = (struct sitejob){ .set = set, .items = j->items, .n = n, .on_item = on_item,
 			       .on_end = on_end };
 	j->srv = (struct server){ .type = first->server_type, .reload = first->reload,
-				  .reload_timeout_ms = first->reload_timeout_ms };
+				  .reload_timeout_ms = first->reload_timeout_ms,
+				  .synced = synced(set, first->reload) };
 	for (size_t i = 0; i < n; i++) {
 		struct siteinfo *si = v[i];
 		struct pipe_item *it = &j->items[i];
@@ -126,7 +169,7 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 			j->items[i].rolled_back = true;
 			strcpy(j->items[i].reason, "out of memory");
 		}
-		on_job_done(j, j->items, n);
+		on_job_done(j, j->items, n, false);
 	}
 }
 
@@ -169,4 +212,14 @@ void jobs_abort_all(struct sites *set)
 	free(set->due);
 	set->due = NULL;
 	set->ndue = set->capdue = 0;
+}
+
+void jobs_free(struct sites *set)
+{
+	jobs_abort_all(set);
+	for (size_t i = 0; i < set->nsynced; i++)
+		argv_free(set->synced[i]);
+	free(set->synced);
+	set->synced = NULL;
+	set->nsynced = 0;
 }

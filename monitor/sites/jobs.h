@@ -9,13 +9,18 @@
 typedef void (*jobs_item_fn)(struct siteinfo *si, const struct pipe_item *it);
 typedef void (*jobs_end_fn)(struct sites *set, const struct site *server_of);
 
-/* si joins a job at the end of this loop pass: to `to` (NULL: its wildcard) on ifindex. */
-int jobs_add(struct siteinfo *si, const struct ipaddr *to, int ifindex, bool initial);
+/* si joins a job at the end of this loop pass: to `to` (NULL: its wildcard), sitting at. */
+int jobs_add(struct siteinfo *si, const struct ipaddr *to, struct where at, bool initial);
+/* Is a:port the destination of another site than self that is due or in a job? */
+bool jobs_reserved(const struct sites *set, const struct site *self, const struct ipaddr *a,
+		   unsigned port);
 /* Is a job of si's server running (sites without a reload command share no server)? */
 bool jobs_server_busy(const struct sites *set, const struct site *cfg);
 /* Starts one job per server for the sites that are due. */
 void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end);
 /* Shutdown: every job stopped and its files restored; the operators waiting are told. */
 void jobs_abort_all(struct sites *set);
+/* jobs_abort_all, and what the table remembers of its servers. */
+void jobs_free(struct sites *set);
 
 #endif

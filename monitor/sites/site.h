@@ -37,14 +37,21 @@ struct siteinfo {
 	long long last_event_at;
 	/* The job it is in (or due to join at the end of this loop pass). */
 	struct sitejob *job;
+	bool cert_touched;               /* a file event named its certificate or key */
 	bool due, due_initial;
 	struct ipaddr due_to;
-	int due_ifindex;
+	struct where due_at;
 	rebind_done_fn op_done;          /* an operator waits for this rebind */
 	void *op_arg;
 };
 
 struct stale { struct ipaddr a; unsigned port; };
+
+/* Where the table's entry e (may be NULL) sits. */
+static inline struct where addrent_where(const struct addrent *e)
+{
+	return e ? (struct where){ .ifindex = e->ifindex, .plen = e->prefixlen } : (struct where){ 0 };
+}
 
 struct sites {
 	struct loop *L;
@@ -60,6 +67,9 @@ struct sites {
 	size_t jobs_running;
 	struct siteinfo **due;           /* join a job at the end of this loop pass */
 	size_t ndue, capdue;
+	char ***synced;                  /* reload argvs of servers reloaded since start */
+	size_t nsynced;
+	struct certnotify *notify;       /* inotify on the certificates' directories */
 	struct timer stale_timer;        /* deferred listener-stale check */
 	struct stale *stale;             /* reported, still stale */
 	size_t nstale;

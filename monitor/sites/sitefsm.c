@@ -36,6 +36,7 @@ void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long 
 	memset(f, 0, sizeof(*f));
 	f->wildcard = cfg->wildcard;
 	f->on_change = cfg->on_change;
+	f->renders = cfg->ntargets > 0;
 	f->cur = cfg->addr;
 	f->cert_ok = cert_ok;
 	f->state = !cert_ok ? SS_FAILED : cfg->wildcard ? SS_WILDCARD : SS_UNBOUND;
@@ -49,17 +50,20 @@ void sitefsm_restore(struct sitefsm *f, const struct ipaddr *cur, long long sinc
 		f->since = since;
 }
 
-unsigned sitefsm_reconcile(struct sitefsm *f, bool present, int ifindex)
+unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at)
 {
 	/* The binding may have come from the state file: the index follows it in any case. */
 	if (!f->cert_ok)
 		return FA_REINDEX;
+	/* A site certbind renders is proven at start; one it only watches is its address. */
 	if (f->wildcard)
-		return FA_START_INITIAL;
-	f->cur_ifindex = ifindex;
+		return f->renders ? FA_START_INITIAL : 0;
+	f->cur_ifindex = at.ifindex;
+	if (at.plen)
+		f->cur_plen = at.plen;
 	if (present) {
 		f->state = SS_BOUND;
-		return FA_START_INITIAL | FA_REINDEX;
+		return (f->renders ? FA_START_INITIAL : 0) | FA_REINDEX;
 	}
 	/* Missing at start: as if just lost. */
 	f->state = SS_UNBOUND;
@@ -93,6 +97,31 @@ unsigned sitefsm_addr_back(struct sitefsm *f)
 unsigned sitefsm_addr_wake(struct sitefsm *f)
 {
 	return f->waiting ? FA_SETTLE_SOON : 0;
+}
+
+unsigned sitefsm_carry(struct sitefsm *f, const struct sitefsm *old, bool present,
+		       struct where at)
+{
+	/* Only an edited address (or port) overrides the live binding. */
+	f->cur = old->cur;
+	f->cur_ifindex = old->cur_ifindex;
+	f->cur_plen = old->cur_plen;
+	f->rebinds_ok = old->rebinds_ok;
+	f->rebinds_failed = old->rebinds_failed;
+	if (!f->cert_ok)
+		return FA_REINDEX;
+	f->since = old->since;
+	if (old->state == SS_UNBOUND && !present) {
+		/* Still lost: no second address-lost; the edited rules decide (now, if reported). */
+		f->state = SS_UNBOUND;
+		f->lost_reported = old->lost_reported;
+		f->nocand_reported = old->nocand_reported;
+		f->reminders = old->reminders;
+		return FA_REINDEX | (f->lost_reported ? FA_SETTLE_NOW | FA_REMIND_ARM
+				     : FA_SETTLE_WINDOW);
+	}
+	/* Bound (or failed with its files kept): rendered with the new settings and proven. */
+	return sitefsm_reconcile(f, present, at);
 }
 
 unsigned sitefsm_settle(struct sitefsm *f)
@@ -191,7 +220,7 @@ void sitefsm_job_started(struct sitefsm *f)
 	f->busy = true;
 }
 
-unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, int ifindex,
+unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, struct where at,
 			      bool rewrote, long long now)
 {
 	bool moved = !f->wildcard && !ipaddr_eq(&f->cur, to);
@@ -199,7 +228,8 @@ unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, int if
 
 	if (!f->wildcard) {
 		f->cur = *to;
-		f->cur_ifindex = ifindex;
+		f->cur_ifindex = at.ifindex;
+		f->cur_plen = at.plen;
 		a |= FA_REINDEX;
 	}
 	if (moved)
@@ -215,7 +245,7 @@ unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, int if
 	return a | (rewrote ? FA_LOG_RENDERED : 0);
 }
 
-unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, int ifindex,
+unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct where at,
 			    bool initial, bool rolled_back, long long now)
 {
 	unsigned a = FA_LOG_FAILED;
@@ -229,7 +259,8 @@ unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, int ifin
 	if (!rolled_back) {
 		/* on_failure = alert: the new files stay; the binding is there but unproven. */
 		f->cur = *to;
-		f->cur_ifindex = ifindex;
+		f->cur_ifindex = at.ifindex;
+		f->cur_plen = at.plen;
 		a |= FA_REINDEX | set_state(f, SS_FAILED, now);
 		f->since = now;
 	}
@@ -254,6 +285,17 @@ unsigned sitefsm_dequeue(struct sitefsm *f)
 		return 0;
 	f->queued = false;
 	return FA_DECIDE;
+}
+
+unsigned sitefsm_cert_good(struct sitefsm *f, bool present, struct where at, long long now)
+{
+	if (f->cert_ok)
+		return 0;
+	f->cert_ok = true;
+	f->state = f->wildcard ? SS_WILDCARD : SS_UNBOUND;
+	f->since = now;
+	f->lost_reported = f->nocand_reported = false;
+	return FA_STATE_CHANGED | sitefsm_reconcile(f, present, at);
 }
 
 unsigned sitefsm_cert_bad(struct sitefsm *f, long long now)

@@ -11,13 +11,21 @@
 
 enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD };
 
+/* Where an address sits: its interface and prefix length (0: not known). */
+struct where {
+	int ifindex;
+	unsigned plen;
+};
+
 struct sitefsm {
 	enum site_state state;
 	struct ipaddr cur;           /* the binding (ignored when wildcard) */
 	int cur_ifindex;
+	unsigned cur_plen;           /* the binding's prefix length (follow.host_part) */
 	long long since;             /* wall clock of the last state change */
 	bool wildcard;               /* fixed: address "*" */
 	enum on_change on_change;    /* fixed */
+	bool renders;                /* fixed: has targets (certbind renders and proves it) */
 	bool cert_ok;
 	bool lost_reported;          /* address-lost logged for the current loss */
 	bool nocand_reported;        /* no-candidate logged for the current loss */
@@ -60,7 +68,7 @@ void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long 
 /* Start-up: the state file's binding for this site (same configured endpoint). */
 void sitefsm_restore(struct sitefsm *f, const struct ipaddr *cur, long long since);
 /* Start-up / new site: is its address present (on ifindex)? */
-unsigned sitefsm_reconcile(struct sitefsm *f, bool present, int ifindex);
+unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at);
 
 /* The site's address went away (or stopped being usable). */
 unsigned sitefsm_addr_lost(struct sitefsm *f, long long now);
@@ -75,13 +83,20 @@ unsigned sitefsm_decided(struct sitefsm *f, enum action act, bool server_busy, l
 /* The alert.repeat_s reminder fired. */
 unsigned sitefsm_remind(struct sitefsm *f);
 
+/*
+ * Reload: the site's settings were edited, but not its address or port. f is the site as
+ * newly set up; old is what it was: the live binding, its history and counters stay.
+ */
+unsigned sitefsm_carry(struct sitefsm *f, const struct sitefsm *old, bool present,
+		       struct where at);
+
 /* The site joined a job. */
 void sitefsm_job_started(struct sitefsm *f);
 /* The job proved the binding (to / ifindex; ignored for a wildcard site). */
-unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, int ifindex,
+unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, struct where at,
 			      bool rewrote, long long now);
 /* The job failed; rolled_back: every file is as before; initial: a start-up re-render. */
-unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, int ifindex,
+unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct where at,
 			    bool initial, bool rolled_back, long long now);
 /* The job is over (after verified or failed, or a dry run). */
 unsigned sitefsm_job_ended(struct sitefsm *f);
@@ -90,6 +105,12 @@ unsigned sitefsm_dequeue(struct sitefsm *f);
 
 /* The certificate became unusable (unreadable, mismatched, expired). */
 unsigned sitefsm_cert_bad(struct sitefsm *f, long long now);
+/*
+ * A failed certificate is usable again (replaced on disk): the site starts over as at
+ * start-up, at its binding; present: is that address there (on ifindex)?
+ */
+unsigned sitefsm_cert_good(struct sitefsm *f, bool present, struct where at,
+			   long long now);
 
 const char *sitefsm_state_name(enum site_state s);
 

@@ -9,6 +9,7 @@
 #include "monitor/core/fileio.h"
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
+#include "monitor/sites/certnotify.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/stale.h"
@@ -22,6 +23,7 @@ void sites_init(struct sites *set, const struct pipe_env *env, const struct addr
 	set->tab = tab;
 	set->alerts = alerts;
 	stale_init(set);
+	certnotify_init(set);
 }
 
 static void site_setup(struct sites *set, struct siteinfo *si, const struct site *cfg,
@@ -65,6 +67,7 @@ int sites_build(struct sites *set, const struct policy *pol)
 	for (size_t i = 0; i < set->n; i++)
 		site_setup(set, &set->v[i], &pol->sites[i], cc);
 	certcache_free(cc);
+	certnotify_watch_all(set);
 	return index_build(set);
 }
 
@@ -86,7 +89,7 @@ static void reconcile_one(struct siteinfo *si, const struct binding *b)
 	present = decide_bound(si->cfg, &si->fsm.cur, si->set->tab);
 	e = present ? addrtab_find_usable(si->set->tab, &si->fsm.cur, 0)
 		    : addrtab_find(si->set->tab, &si->fsm.cur, 0);
-	act_apply(si, sitefsm_reconcile(&si->fsm, present, e ? e->ifindex : 0));
+	act_apply(si, sitefsm_reconcile(&si->fsm, present, addrent_where(e)));
 }
 
 void sites_reconcile(struct sites *set, const struct binding *b, size_t nb)
@@ -137,16 +140,23 @@ static void carry_over(struct sites *set, struct siteinfo *old, struct siteinfo 
 	old->cfg = NULL;
 }
 
-/* Unchanged policy, but the certificate may have been renewed on disk: re-render then. */
-static void recheck_carried(struct siteinfo *si)
+/* Same address and port (and wildcardness): the live binding survives an edit. */
+static bool same_binding(const struct site *a, const struct site *b)
 {
-	bool changed = false;
+	return a->wildcard == b->wildcard && a->port == b->port &&
+	       (a->wildcard || ipaddr_eq(&a->addr, &b->addr));
+}
 
-	if (!si->fsm.cert_ok || certwatch_recheck(si, &changed) < 0 || !changed)
-		return;
-	certwatch_report(si, NULL);
-	if (si->fsm.state == SS_BOUND || si->fsm.state == SS_WILDCARD)
-		act_apply(si, FA_START_INITIAL);
+/* An edited site keeps its binding, unless its address or port was edited. */
+static void carry_binding(struct siteinfo *si, const struct sitefsm *old)
+{
+	const struct addrent *e;
+	bool present;
+
+	present = decide_bound(si->cfg, &old->cur, si->set->tab);
+	e = present ? addrtab_find_usable(si->set->tab, &old->cur, 0)
+		    : addrtab_find(si->set->tab, &old->cur, 0);
+	act_apply(si, sitefsm_carry(&si->fsm, old, present, addrent_where(e)));
 }
 
 int sites_replace(struct sites *set, const struct policy *np)
@@ -154,14 +164,29 @@ int sites_replace(struct sites *set, const struct policy *np)
 	struct siteinfo *ns, *os = set->v;
 	size_t on = set->n;
 
+	struct sitefsm *prev;
+	bool *has_prev;
+
 	ns = calloc(np->nsites + 1, sizeof(*ns));
-	if (!ns)
+	prev = calloc(np->nsites + 1, sizeof(*prev));
+	has_prev = calloc(np->nsites + 1, sizeof(*has_prev));
+	if (!ns || !prev || !has_prev) {
+		free(ns);
+		free(prev);
+		free(has_prev);
 		return -1;
+	}
 	for (size_t i = 0; i < np->nsites; i++)
-		for (size_t k = 0; k < on; k++)
-			if (os[k].cfg && !strcmp(os[k].cfg->name, np->sites[i].name) &&
-			    site_equal(os[k].cfg, &np->sites[i]))
+		for (size_t k = 0; k < on; k++) {
+			if (!os[k].cfg || strcmp(os[k].cfg->name, np->sites[i].name))
+				continue;
+			if (site_equal(os[k].cfg, &np->sites[i])) {
 				carry_over(set, &os[k], &ns[i], &np->sites[i]);
+			} else if (same_binding(os[k].cfg, &np->sites[i])) {
+				prev[i] = os[k].fsm;
+				has_prev[i] = true;
+			}
+		}
 	for (size_t k = 0; k < on; k++) {
 		if (!os[k].cfg)
 			continue;
@@ -182,13 +207,20 @@ int sites_replace(struct sites *set, const struct policy *np)
 			/* The waiting list pointed into the old table: rebuilt from the flags. */
 			if (si->fsm.waiting)
 				act_apply(si, FA_WAITLIST);
-			recheck_carried(si);
+			/* Unchanged policy, but the certificate may have been replaced on disk. */
+			certnotify_recheck(si);
 			continue;
 		}
 		site_setup(set, si, &np->sites[i], NULL);
 		siteindex_update(&set->index, si);
-		reconcile_one(si, NULL);
+		if (has_prev[i])
+			carry_binding(si, &prev[i]);
+		else
+			reconcile_one(si, NULL);
 	}
+	free(prev);
+	free(has_prev);
+	certnotify_watch_all(set);
 	set->state_dirty = set->status_dirty = set->metrics_dirty = true;
 	return 0;
 }
@@ -214,7 +246,8 @@ void sites_count(const struct sites *set, size_t *bound, size_t *unbound, size_t
 
 void sites_free(struct sites *set)
 {
-	jobs_abort_all(set);
+	jobs_free(set);
+	certnotify_free(set);
 	for (size_t i = 0; set->v && i < set->n; i++)
 		site_release(set, &set->v[i]);
 	free(set->v);

@@ -159,10 +159,11 @@ start_certbindd() {
 	wait_idle || fail "certbindd's start-up reconciliation did not finish"
 }
 
-# wait_idle: no site has a rebind (render/reload/verify) in progress.
+# wait_idle: no site has a rebind (render/reload/verify) in progress. Polled: no interpreter.
 idle() {
-	"$CERTBINDCTL" -s "$T/ctl.sock" --json status |
-		python3 -c 'import json,sys; sys.exit(any(s["busy"] for s in json.load(sys.stdin)["sites"]))'
+	local out
+	out=$("$CERTBINDCTL" -s "$T/ctl.sock" --json status) || return 1
+	! printf '%s\n' "$out" | grep -Eq '"busy" *: *true'
 }
 wait_idle() { wait_for 20 idle; }
 
@@ -266,3 +267,37 @@ storm_batch() {
 
 # log_count_ge N PATTERN: at least N syslog lines match (re-evaluated on every poll).
 log_count_ge() { [ "$(grep -Ec "$2" "$T/syslog")" -ge "$1" ]; }
+
+# make_cert_until NAME CN SAN NOT_AFTER: like make_cert, but valid until NOT_AFTER
+# (YYYYMMDDHHMMSSZ, UTC), which may be seconds away or already past (openssl ca -enddate).
+make_cert_until() {
+	local name=$1 cn=$2 san=$3 end=$4 d="$T/ca-$1"
+	rm -rf "$d"
+	mkdir -p "$d/new"
+	: > "$d/index.txt"
+	echo 01 > "$d/serial"
+	cat > "$d/ca.cnf" <<EOC
+[ ca ]
+default_ca = cb
+[ cb ]
+database = $d/index.txt
+new_certs_dir = $d/new
+serial = $d/serial
+default_md = sha256
+policy = any
+copy_extensions = copy
+unique_subject = no
+[ any ]
+commonName = supplied
+EOC
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$cn" \
+		-addext "subjectAltName=$san" -keyout "$d/key" -out "$d/csr" 2>/dev/null &&
+	openssl ca -batch -notext -config "$d/ca.cnf" -selfsign -keyfile "$d/key" -in "$d/csr" \
+		-startdate 20250101000000Z -enddate "$end" -out "$d/cert" 2>/dev/null ||
+		fail "openssl ca failed"
+	chmod 600 "$d/key"
+	# Into place by rename, as ACME clients do: the key first, then the certificate.
+	mv "$d/key" "$T/$name.key"
+	mv "$d/cert" "$T/$name.pem"
+}
+utc_in() { date -u -d "@$(( $(date +%s) + $1 ))" +%Y%m%d%H%M%SZ; }

@@ -30,6 +30,12 @@ ctl status | grep -Eq '^www +192\.0\.2\.202:443 +bound' || fail "binding not kep
 # Refusals: absent address, unknown site, garbage.
 ctl rebind www 198.51.100.99 >/dev/null 2>&1; [ $? -eq 1 ] || fail "absent address: want exit 1"
 ctl rebind nosuch >/dev/null 2>&1; [ $? -eq 64 ] || fail "unknown site: want exit 64"
-ctl rebind www not-an-ip >/dev/null 2>&1; [ $? -eq 1 ] || fail "bad address: want exit 1"
+# A malformed address is a usage error, said before anything is sent.
+out=$(ctl rebind www not-an-ip 2>&1); rc=$?
+[ $rc -eq 64 ] || fail "bad address: exit $rc, want 64"
+echo "$out" | grep -q '"not-an-ip" is not an address: give an IPv4 address' ||
+	fail "bad address: no message saying what an address looks like: $out"
+out=$("$CERTBINDCTL" -s "$T/nonexistent.sock" rebind www 192.0.2.300 2>&1); rc=$?
+[ $rc -eq 64 ] || fail "bad address without a daemon: exit $rc, want 64 (not 69): $out"
 ctl frobnicate >/dev/null 2>&1; [ $? -eq 64 ] || fail "unknown command: want exit 64"
 pass

@@ -221,6 +221,56 @@ static void test_wait_for_dad(void **state)
 	assert_string_equal(choice(&s, 2, &a), "2001:db8::202");
 }
 
+/* host_part = "same": 192.0.2.17/24 -> 198.51.100.17/24, whatever else is newer. */
+static void test_same_host_part_v4(void **state)
+{
+	struct site s = mksite("192.0.2.17", ONC_REBIND);
+	struct decide_ctx c = ctx(2);
+	struct decision d;
+	char buf[IPADDR_STRLEN];
+
+	s.follow.same_host = true;
+	add("198.51.100.17", 2, 0, RT_SCOPE_UNIVERSE, 100);
+	add("198.51.100.18", 2, 0, RT_SCOPE_UNIVERSE, 900);   /* newer, other host part */
+	c.lost_plen = 24;
+	assert_int_equal(decide(&s, &s.addr, &c, &d), ACT_REBIND);
+	assert_string_equal(ipaddr_str(&d.to, buf, sizeof(buf)), "198.51.100.17");
+	assert_int_equal(d.ncands, 1);
+	/* Without it, the newest wins. */
+	s.follow.same_host = false;
+	decide(&s, &s.addr, &c, &d);
+	assert_string_equal(ipaddr_str(&d.to, buf, sizeof(buf)), "198.51.100.18");
+	/* A /16 host part: .17 in 192.0.2.17/16 is 2.17, which 198.51.100.17 is not. */
+	s.follow.same_host = true;
+	c.lost_plen = 16;
+	assert_int_equal(decide(&s, &s.addr, &c, &d), ACT_NO_CANDIDATE);
+	/* Prefix length unknown (never seen): taken from follow.prefix, else /24. */
+	c.lost_plen = 0;
+	assert_int_equal(decide(&s, &s.addr, &c, &d), ACT_REBIND);
+	assert_string_equal(ipaddr_str(&d.to, buf, sizeof(buf)), "198.51.100.17");
+}
+
+/* IPv6 prefix renumbering with stable interface identifiers. */
+static void test_same_host_part_v6(void **state)
+{
+	struct site s = mksite("2001:db8:1::10", ONC_REBIND);
+	struct decide_ctx c = ctx(2);
+	struct decision d;
+	char buf[IPADDR_STRLEN];
+
+	s.follow.same_host = true;
+	add("2001:db8:2::11", 2, 0, RT_SCOPE_UNIVERSE, 900);
+	add("2001:db8:2::10", 2, 0, RT_SCOPE_UNIVERSE, 100);
+	c.lost_plen = 64;
+	assert_int_equal(decide(&s, &s.addr, &c, &d), ACT_REBIND);
+	assert_string_equal(ipaddr_str(&d.to, buf, sizeof(buf)), "2001:db8:2::10");
+	/* The counterpart taken by another site: no candidate, never another's. */
+	struct ipaddr t = d.to;
+	taken_addr = &t;
+	assert_int_equal(decide(&s, &s.addr, &c, &d), ACT_NO_CANDIDATE);
+	taken_addr = NULL;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
@@ -228,6 +278,7 @@ int main(void)
 		T(test_bound_does_nothing), T(test_policies), T(test_alert_lists_candidates),
 		T(test_no_candidate), T(test_follow_rules), T(test_choice_order),
 		T(test_site_interface), T(test_deprecated_never), T(test_wait_for_dad),
+		T(test_same_host_part_v4), T(test_same_host_part_v6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,6 +123,7 @@ static void test_full_example(void **state)
 	assert_int_equal(s->follow.family, AF_INET);
 	assert_true(s->follow.has_prefix);
 	assert_int_equal(s->follow.plen, 24);
+	assert_false(s->follow.same_host);      /* host_part defaults to "any" */
 	assert_int_equal(s->ntargets, 2);
 	assert_int_equal(s->targets[1].type, TGT_TEMPLATE);
 	assert_non_null(strstr(s->targets[1].template_text, "{{endpoint}}"));
@@ -234,6 +235,13 @@ static void test_bad_prefix(void **state)
 		     "is not an address prefix (ADDRESS/LENGTH, host bits zero)");
 }
 
+static void test_host_part(void **state)
+{
+	expect_error(SITE_HEAD "  address = \"192.0.2.1\";\n"
+		     "  follow = { host_part = \"keep\"; }; } );\n",
+		     "test.conf:5: 'host_part' must be one of any | same, not \"keep\"");
+}
+
 static void test_prefix_family(void **state)
 {
 	expect_error(SITE_HEAD "  address = \"192.0.2.1\";\n"
@@ -320,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_name), cmocka_unit_test(test_duplicate_endpoint),
 		cmocka_unit_test(test_port_range), cmocka_unit_test(test_bad_address),
 		cmocka_unit_test(test_bad_prefix), cmocka_unit_test(test_prefix_family),
+		cmocka_unit_test(test_host_part),
 		cmocka_unit_test(test_rebind_needs_targets),
 		cmocka_unit_test(test_template_placeholder), cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_unsafe_path), cmocka_unit_test(test_command_not_executable),

@@ -9,6 +9,7 @@
 #include "monitor/sites/sitefsm.h"
 
 #define T0 1000000LL
+#define AT(i) ((struct where){ .ifindex = (i), .plen = 24 })
 
 static struct site cfg;
 static struct ipaddr a200, a201;
@@ -19,6 +20,7 @@ static int setup(void **state)
 	cfg.name = "www";
 	cfg.port = 443;
 	cfg.on_change = ONC_REBIND;
+	cfg.ntargets = 1;          /* rendered by certbind (the targets themselves are not read) */
 	ipaddr_parse("192.0.2.200", &cfg.addr);
 	ipaddr_parse("192.0.2.200", &a200);
 	ipaddr_parse("192.0.2.201", &a201);
@@ -31,9 +33,9 @@ static struct sitefsm bound(void)
 	struct sitefsm f;
 
 	sitefsm_init(&f, &cfg, true, T0);
-	assert_int_equal(sitefsm_reconcile(&f, true, 2), FA_START_INITIAL | FA_REINDEX);
+	assert_int_equal(sitefsm_reconcile(&f, true, AT(2)), FA_START_INITIAL | FA_REINDEX);
 	sitefsm_job_started(&f);
-	sitefsm_job_verified(&f, &a200, 2, false, T0);
+	sitefsm_job_verified(&f, &a200, AT(2), false, T0);
 	sitefsm_job_ended(&f);
 	assert_int_equal(f.state, SS_BOUND);
 	return f;
@@ -52,7 +54,7 @@ static void test_init(void **state)
 	cfg.wildcard = true;
 	sitefsm_init(&f, &cfg, true, T0);
 	assert_int_equal(f.state, SS_WILDCARD);
-	assert_int_equal(sitefsm_reconcile(&f, false, 0), FA_START_INITIAL);
+	assert_int_equal(sitefsm_reconcile(&f, false, AT(0)), FA_START_INITIAL);
 	assert_int_equal(sitefsm_settle(&f), 0);      /* a wildcard site never decides */
 	cfg.wildcard = false;
 }
@@ -66,12 +68,18 @@ static void test_reconcile(void **state)
 	assert_true(ipaddr_eq(&f.cur, &a201));
 	assert_int_equal(f.since, T0 - 5);
 	/* Absent at start: as if just lost. */
-	assert_int_equal(sitefsm_reconcile(&f, false, 3), FA_SETTLE_WINDOW | FA_REINDEX);
+	assert_int_equal(sitefsm_reconcile(&f, false, AT(3)), FA_SETTLE_WINDOW | FA_REINDEX);
 	assert_int_equal(f.state, SS_UNBOUND);
 	assert_int_equal(f.cur_ifindex, 3);
+	/* A site certbind only watches (no targets): bound by its address, no job. */
+	cfg.ntargets = 0;
+	sitefsm_init(&f, &cfg, true, T0);
+	assert_int_equal(sitefsm_reconcile(&f, true, AT(2)), FA_REINDEX);
+	assert_int_equal(f.state, SS_BOUND);
+	cfg.ntargets = 1;
 	/* An unusable certificate: nothing to render, but the index follows the binding. */
 	sitefsm_init(&f, &cfg, false, T0);
-	assert_int_equal(sitefsm_reconcile(&f, true, 2), FA_REINDEX);
+	assert_int_equal(sitefsm_reconcile(&f, true, AT(2)), FA_REINDEX);
 	assert_int_equal(f.state, SS_FAILED);
 }
 
@@ -167,7 +175,7 @@ static void test_no_candidate_then_rebind(void **state)
 	assert_int_equal(sitefsm_addr_wake(&f), FA_SETTLE_SOON);
 	assert_int_equal(sitefsm_decided(&f, ACT_REBIND, false, T0), FA_START_JOB);
 	sitefsm_job_started(&f);
-	assert_int_equal(sitefsm_job_verified(&f, &a201, 2, true, T0 + 9),
+	assert_int_equal(sitefsm_job_verified(&f, &a201, AT(2), true, T0 + 9),
 			 FA_STATE_CHANGED | FA_REINDEX | FA_WAITLIST | FA_FLUSH_STATE |
 			 FA_LOG_REBIND | FA_REMIND_CANCEL);
 	assert_int_equal(f.state, SS_BOUND);
@@ -215,7 +223,7 @@ static void test_rebind_failed(void **state)
 	sitefsm_decided(&f, ACT_REBIND, false, T0);
 	sitefsm_job_started(&f);
 	/* Rolled back: still unbound at the old binding, waiting for another address. */
-	assert_int_equal(sitefsm_job_failed(&f, &a201, 2, false, true, T0 + 1), FA_LOG_FAILED);
+	assert_int_equal(sitefsm_job_failed(&f, &a201, AT(2), false, true, T0 + 1), FA_LOG_FAILED);
 	assert_int_equal(f.state, SS_UNBOUND);
 	assert_true(ipaddr_eq(&f.cur, &a200));
 	assert_int_equal(f.rebinds_failed, 1);
@@ -223,7 +231,7 @@ static void test_rebind_failed(void **state)
 	sitefsm_job_ended(&f);
 	/* on_failure = alert: the new files stay; the binding is there but failed. */
 	sitefsm_job_started(&f);
-	assert_int_equal(sitefsm_job_failed(&f, &a201, 2, false, false, T0 + 2),
+	assert_int_equal(sitefsm_job_failed(&f, &a201, AT(2), false, false, T0 + 2),
 			 FA_LOG_FAILED | FA_REINDEX | FA_STATE_CHANGED);
 	assert_int_equal(f.state, SS_FAILED);
 	assert_true(ipaddr_eq(&f.cur, &a201));
@@ -235,18 +243,18 @@ static void test_initial_jobs(void **state)
 	struct sitefsm f;
 
 	sitefsm_init(&f, &cfg, true, T0);
-	sitefsm_reconcile(&f, true, 2);
+	sitefsm_reconcile(&f, true, AT(2));
 	sitefsm_job_started(&f);
 	/* A start-up failure is reported, and counts for nothing else. */
-	assert_int_equal(sitefsm_job_failed(&f, &a200, 2, true, true, T0), FA_LOG_FAILED);
+	assert_int_equal(sitefsm_job_failed(&f, &a200, AT(2), true, true, T0), FA_LOG_FAILED);
 	assert_int_equal(f.rebinds_failed, 0);
 	assert_int_equal(f.state, SS_BOUND);
 	sitefsm_job_ended(&f);
 	/* Files unchanged at the same binding: no event; rewritten: "rendered". */
 	sitefsm_job_started(&f);
-	assert_int_equal(sitefsm_job_verified(&f, &a200, 2, false, T0) & (FA_LOG_RENDERED |
+	assert_int_equal(sitefsm_job_verified(&f, &a200, AT(2), false, T0) & (FA_LOG_RENDERED |
 			 FA_LOG_REBIND), 0);
-	assert_int_equal(sitefsm_job_verified(&f, &a200, 2, true, T0) & (FA_LOG_RENDERED |
+	assert_int_equal(sitefsm_job_verified(&f, &a200, AT(2), true, T0) & (FA_LOG_RENDERED |
 			 FA_LOG_REBIND), FA_LOG_RENDERED);
 	assert_int_equal(f.rebinds_ok, 0);
 }
@@ -262,6 +270,85 @@ static void test_cert_bad(void **state)
 	/* A failed site takes no part in address changes. */
 	assert_int_equal(sitefsm_addr_lost(&f, T0 + 8), 0);
 	assert_int_equal(sitefsm_addr_back(&f), 0);
+}
+
+/* Issue "converge after anything" #2/#3: an expired certificate replaced on disk. */
+static void test_cert_replaced_recovers(void **state)
+{
+	struct sitefsm f = bound();
+
+	sitefsm_cert_bad(&f, T0 + 1);                 /* expired */
+	assert_int_equal(sitefsm_settle(&f), 0);      /* skipped while failed */
+	/* Replaced while its address is there: proven again at the binding. */
+	assert_int_equal(sitefsm_cert_good(&f, true, AT(2), T0 + 2),
+			 FA_STATE_CHANGED | FA_START_INITIAL | FA_REINDEX);
+	assert_true(f.cert_ok);
+	assert_int_equal(f.state, SS_BOUND);
+	assert_int_equal(f.since, T0 + 2);
+	/* A second "good" is no news. */
+	assert_int_equal(sitefsm_cert_good(&f, true, AT(2), T0 + 3), 0);
+	/* Replaced while its address is gone: as if just lost (a rebind follows the settle). */
+	sitefsm_cert_bad(&f, T0 + 4);
+	assert_int_equal(sitefsm_cert_good(&f, false, AT(0), T0 + 5),
+			 FA_STATE_CHANGED | FA_SETTLE_WINDOW | FA_REINDEX);
+	assert_int_equal(f.state, SS_UNBOUND);
+	assert_int_equal(sitefsm_settle(&f), FA_DECIDE);
+	assert_int_equal(sitefsm_decided(&f, ACT_REBIND, false, T0 + 6) & FA_START_JOB, FA_START_JOB);
+}
+
+/* Issue "converge after anything" #4: an edit keeps the live binding. */
+static void test_edit_keeps_binding(void **state)
+{
+	struct sitefsm old = bound(), f;
+
+	/* Rebound .200 -> .201. */
+	sitefsm_addr_lost(&old, T0 + 1);
+	sitefsm_decided(&old, ACT_REBIND, false, T0 + 1);
+	sitefsm_job_started(&old);
+	sitefsm_job_verified(&old, &a201, AT(2), true, T0 + 2);
+	sitefsm_job_ended(&old);
+	/* (a) .200 is back, .201 still there: the site stays on .201. */
+	sitefsm_init(&f, &cfg, true, T0 + 9);
+	assert_true(ipaddr_eq(&f.cur, &a200));        /* what the policy says ... */
+	assert_int_equal(sitefsm_carry(&f, &old, true, AT(2)), FA_START_INITIAL | FA_REINDEX);
+	assert_true(ipaddr_eq(&f.cur, &a201));        /* ... but the live binding stays */
+	assert_int_equal(f.state, SS_BOUND);
+	assert_int_equal(f.since, T0 + 2);
+	assert_int_equal(f.rebinds_ok, 1);            /* counters are not inflated or lost */
+	/* (b) .201 lost and reported before the edit: no second address-lost, decided again. */
+	sitefsm_addr_lost(&old, T0 + 3);
+	sitefsm_decided(&old, ACT_NO_CANDIDATE, false, T0 + 3);
+	sitefsm_init(&f, &cfg, true, T0 + 9);
+	assert_int_equal(sitefsm_carry(&f, &old, false, AT(0)),
+			 FA_REINDEX | FA_SETTLE_NOW | FA_REMIND_ARM);
+	assert_true(f.lost_reported);
+	assert_true(f.nocand_reported);
+	assert_int_equal(sitefsm_decided(&f, ACT_NO_CANDIDATE, false, T0 + 9) &
+			 (FA_LOG_LOST | FA_LOG_NOCAND), 0);
+	/* An unusable certificate in the edit: the binding is kept, the site fails. */
+	sitefsm_init(&f, &cfg, false, T0 + 9);
+	assert_int_equal(sitefsm_carry(&f, &old, true, AT(2)), FA_REINDEX);
+	assert_int_equal(f.state, SS_FAILED);
+	assert_true(ipaddr_eq(&f.cur, &a201));
+}
+
+/* Issue "converge after anything" #1: a crash mid-rebind leaves the state file's binding. */
+static void test_restart_after_crash(void **state)
+{
+	struct sitefsm f;
+
+	/* The state file still says .200 (the rebind to .201 was never committed). */
+	sitefsm_init(&f, &cfg, true, T0);
+	sitefsm_restore(&f, &a200, T0 - 60);
+	/* .200 is gone: as if just lost; the decision will rebind (and the job proves it). */
+	assert_int_equal(sitefsm_reconcile(&f, false, AT(0)), FA_SETTLE_WINDOW | FA_REINDEX);
+	assert_int_equal(sitefsm_settle(&f), FA_DECIDE);
+	assert_int_equal(sitefsm_decided(&f, ACT_REBIND, false, T0 + 1) & FA_START_JOB, FA_START_JOB);
+	sitefsm_job_started(&f);
+	assert_int_equal(sitefsm_job_verified(&f, &a201, AT(2), false, T0 + 5) & FA_LOG_REBIND,
+			 FA_LOG_REBIND);
+	assert_int_equal(f.state, SS_BOUND);
+	assert_true(ipaddr_eq(&f.cur, &a201));
 }
 
 static void test_state_names(void **state)
@@ -287,6 +374,9 @@ int main(void)
 		cmocka_unit_test_setup(test_rebind_failed, setup),
 		cmocka_unit_test_setup(test_initial_jobs, setup),
 		cmocka_unit_test_setup(test_cert_bad, setup),
+		cmocka_unit_test_setup(test_cert_replaced_recovers, setup),
+		cmocka_unit_test_setup(test_edit_keeps_binding, setup),
+		cmocka_unit_test_setup(test_restart_after_crash, setup),
 		cmocka_unit_test_setup(test_state_names, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
