@@ -115,6 +115,16 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) ./bench/bench.sh
 
+# The Debian package, built from a copy of the tree (dpkg-buildpackage writes into the
+# parent directory): build-deb/certbind_VERSION_ARCH.deb, then lintian on it.
+deb:
+	$(Q)rm -rf build-deb && mkdir -p build-deb/src
+	$(Q)git ls-files -z | xargs -0 cp --parents -t build-deb/src
+	$(Q)cd build-deb/src && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	$(Q)lintian --fail-on error build-deb/certbind_$(VERSION)_*.deb
+	@ls build-deb/*.deb
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/certbind
@@ -126,7 +136,7 @@ install: all
 	install -m 0644 dist/certbind.conf.example $(DESTDIR)$(SYSCONFDIR)/certbind/certbind.conf.example
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
 
-.PHONY: all tests deps check asan demo install clean fuzz bench
+.PHONY: all tests deps check asan demo install clean fuzz bench deb
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,7 +6,7 @@
 KEEP=${KEEP:-}
 . "$(dirname "$0")/../tests/integration/lib.sh"
 REPS=${REPS:-5}
-PHASES=${PHASES:-1 2 3 4 5}
+PHASES=${PHASES:-1 2 3 4 5 6}
 phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 IDLE_S=${IDLE_S:-30}
 BENCH=$TOP/bench
@@ -266,6 +266,68 @@ for p in $pids; do
 	emit "{\"bench\":\"idle\",\"rep\":$r,\"seconds\":$IDLE_S,\"wakeups\":$(( $(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$p/status) - v0[$p] ))}"
 	kill "$p"
 done
+fi
+
+if phase 6; then
+say "6. mass renumbering: N of 250 sites of one nginx renumbered at once (N = 1, 10, 50, 200)"
+# Addresses of their own on mr0 (cb0's copies of these two /24s go first).
+for h in $(seq 1 254); do echo "addr del 192.0.2.$h/24 dev cb0"; echo "addr del 198.51.100.$h/24 dev cb0"; done |
+	ip -batch - 2>/dev/null
+ip link add mr0 type veth peer name mr1; ip link set mr0 up; ip link set mr1 up
+M=$T/mr
+mkdir -p "$M/nginx" "$M/tmp"
+printf '#!/bin/sh
+echo start >> %s/reloads
+exec /usr/sbin/nginx -e %s/error.log -c %s/nginx.conf -s reload
+' "$M" "$M" "$M" > "$M/reload"
+chmod +x "$M/reload"
+{
+	echo "user root; worker_processes 1; daemon on; pid $M/nginx.pid; error_log $M/error.log notice;"
+	echo "worker_rlimit_nofile 4096; events { worker_connections 1024; }"
+	echo "http { access_log off; ssl_certificate $T/www.pem; ssl_certificate_key $T/www.key;"
+	echo "  client_body_temp_path $M/tmp/b; proxy_temp_path $M/tmp/p; fastcgi_temp_path $M/tmp/f; uwsgi_temp_path $M/tmp/u; scgi_temp_path $M/tmp/s;"
+	for i in $(seq 1 250); do echo "  server { include $M/nginx/s$i.conf; location / { return 200; } }"; done
+	echo "}"
+} > "$M/nginx.conf"
+{
+	echo "global = { state_file = \"$M/state\"; control_socket = \"$T/mr.sock\"; settle_ms = 300; nonlocal_bind = \"enable\"; };"
+	echo "sites = ("
+	for i in $(seq 1 250); do
+		echo "addr add 192.0.2.$i/24 dev mr0" >> "$M/addrs"
+		printf 'listen 192.0.2.%s:443 ssl;\n' "$i" > "$M/nginx/s$i.conf"
+		echo "{ name = \"s$i\"; address = \"192.0.2.$i\"; port = 443; interface = \"mr0\"; certificate = \"$T/www.pem\"; key = \"$T/www.key\";"
+		echo "  on_change = \"rebind\"; follow = { interface = \"mr0\"; host_part = \"same\"; };"
+		echo "  targets = ( { type = \"nginx\"; output = \"$M/nginx/s$i.conf\"; } ); reload = [ \"$M/reload\" ]; }$([ $i -lt 250 ] && echo ,)"
+	done
+	echo ");"
+} > "$T/mr.conf"
+ip -batch "$M/addrs"
+/usr/sbin/nginx -e "$M/error.log" -c "$M/nginx.conf" || fail "mass renumbering: nginx did not start"
+start_daemon mr
+wait_for 120 sh -c "'$CERTBINDCTL' -s '$T/mr.sock' status | grep -c ' bound ' | grep -qx 250" || fail "mass renumbering: not all bound at start"
+# all_at NET N: the first N sites are bound on NET.i (the state is written before it is told).
+all_at() { [ "$(grep -c "address = \"$1\.[0-9]*\";" "$M/state")" -ge "$2" ] &&
+	"$CERTBINDCTL" -s "$T/mr.sock" status | awk -v net="$1" -v n="$2" '
+		{ split($2, ep, ":"); split(ep[1], o, "."); h = o[4] + 0 }
+		h >= 1 && h <= n && ep[1] == net "." h && $3 == "bound" { c++ } END { exit c < n }'; }
+cur=192.0.2 other=198.51.100
+for n in 1 10 50 200; do
+	for r in $(seq "$REPS"); do
+		for i in $(seq 1 "$n"); do echo "addr del $cur.$i/24 dev mr0"; echo "addr add $other.$i/24 dev mr0"; done > "$M/batch"
+		: > "$M/reloads"
+		t0=$(date +%s%N)
+		ip -batch "$M/batch"
+		wait_for 120 all_at "$other" "$n" || fail "mass renumbering: $n sites not all proven on $other"
+		ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+		emit "{\"bench\":\"renumber\",\"sites\":$n,\"rep\":$r,\"total_ms\":$ms,\"settle_ms\":300,\"reloads\":$(grep -c start "$M/reloads")}"
+		# Back again (not measured), so every repetition starts alike.
+		for i in $(seq 1 "$n"); do echo "addr del $other.$i/24 dev mr0"; echo "addr add $cur.$i/24 dev mr0"; done > "$M/batch"
+		ip -batch "$M/batch"
+		wait_for 120 all_at "$cur" "$n" || fail "mass renumbering: $n sites did not come back to $cur"
+	done
+done
+kill "$PID_mr"; wait "$PID_mr" 2>/dev/null
+kill "$(cat "$M/nginx.pid")"
 fi
 
 python3 "$BENCH/report.py" "$RAW" "$BENCH/results.json"

@@ -26,7 +26,7 @@ static void load_global(struct loader *L, const config_setting_t *root, struct p
 {
 	static const char *const keys[] = {
 		"state_file", "control_socket", "settle_ms", "expiry_warn_days", "syslog",
-		"metrics_file", "nonlocal_bind", NULL,
+		"metrics_file", "nonlocal_bind", "startup_grace_ms", NULL,
 	};
 	static const char *const skeys[] = { "ident", "facility", NULL };
 	config_setting_t *g = cfg_member(L, root, "global", CONFIG_TYPE_GROUP, false, NULL), *s;
@@ -40,6 +40,7 @@ static void load_global(struct loader *L, const config_setting_t *root, struct p
 	cfg_str(L, g, "control_socket", false, NULL, &p->control_socket);
 	cfg_check_path(L, g, "control_socket", p->control_socket);
 	cfg_uint(L, g, "settle_ms", 0, 3600000, false, NULL, &p->settle_ms);
+	cfg_uint(L, g, "startup_grace_ms", 0, 3600000, false, NULL, &p->startup_grace_ms);
 	cfg_uint(L, g, "expiry_warn_days", 0, 3650, false, NULL, &p->expiry_warn_days);
 	if ((s = cfg_member(L, g, "syslog", CONFIG_TYPE_GROUP, false, NULL))) {
 		cfg_check_keys(L, s, skeys, "syslog");
@@ -109,6 +110,7 @@ static void set_defaults(struct policy *p)
 	p->state_file = strdup("/var/lib/certbind/state");
 	p->control_socket = strdup("/run/certbind/control.sock");
 	p->settle_ms = 1500;
+	p->startup_grace_ms = 10000;
 	p->expiry_warn_days = 21;
 	p->syslog_ident = strdup("certbind");
 	p->syslog_facility = LOG_DAEMON;

@@ -63,6 +63,7 @@ struct policy {
 	char *state_file;
 	char *control_socket;
 	unsigned settle_ms;
+	unsigned startup_grace_ms;   /* after start, an absent address is awaited, not lost */
 	unsigned expiry_warn_days;
 	char *syslog_ident;
 	int syslog_facility;     /* LOG_* facility */

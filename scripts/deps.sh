@@ -5,7 +5,8 @@ set -eu
 pkgs="build-essential pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libssl-dev
  openssl libconfig-dev libsystemd-dev libcmocka-dev libjson-c-dev nginx rsyslog iproute2
  util-linux procps psmisc python3 clang libclang-rt-14-dev man-db groff-base
- clang-tools-14 cppcheck pmccabe"
+ clang-tools-14 cppcheck pmccabe prometheus
+ debhelper dpkg-dev fakeroot lintian"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

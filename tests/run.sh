@@ -33,7 +33,9 @@ for t in tests/static/t_*.sh tests/integration/t_*.sh; do
 	name=$(basename "$t" .sh)
 	case $name in *${ONLY:-}*) ;; *) continue ;; esac
 	t0=$(date +%s%N)
-	timeout -k 10 300 "$t" > "$LOGS/$name.log" 2>&1
+	# 300 s unless the test says otherwise ("# time-limit: N" near its top).
+	limit=$(sed -n '1,10s/^# time-limit: *\([0-9]*\).*/\1/p' "$t" | head -n 1)
+	timeout -k 10 "${limit:-300}" "$t" > "$LOGS/$name.log" 2>&1
 	rc=$?
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	case $rc in

@@ -17,6 +17,7 @@
 #include "monitor/control/ctlproto.h"
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
+#include "monitor/sites/defaults.h"
 
 #define CTL_IDLE_MS 5000
 /* Connections served at once: idle clients must never eat the descriptors a rebind needs. */
@@ -156,6 +157,16 @@ static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail
 		json_object_array_add(ca, json_object_new_string(ipaddr_str(&cands[i], a, sizeof(a))));
 	}
 	json_object_object_add(o, "candidates", ca);
+	if (s->wildcard) {
+		const struct ipaddr *v;
+		size_t nd = defaults_proven(si, &v);
+		json_object *da = json_object_new_array();
+		for (size_t i = 0; i < nd; i++) {
+			char a[IPADDR_STRLEN];
+			json_object_array_add(da, json_object_new_string(ipaddr_str(&v[i], a, sizeof(a))));
+		}
+		json_object_object_add(o, "default_served", da);
+	}
 	return o;
 }
 

@@ -28,7 +28,8 @@ out:
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(err, "%s\n", errs.msg[i]);
 	if (rc == 0)
-		fprintf(out, "%s: configuration OK (%zu sites)\n", path, p->nsites);
+		fprintf(out, "%s: configuration OK (%zu site%s)\n", path, p->nsites,
+			p->nsites == 1 ? "" : "s");
 	else
 		fprintf(err, "%s: configuration invalid (%zu problem%s)\n", path, errs.n,
 			errs.n == 1 ? "" : "s");

@@ -18,6 +18,8 @@
 #include "monitor/sites/statefile.h"
 #include "netlink/listeners.h"
 
+#define METRICS_HEARTBEAT_MS 60000
+
 static void on_signal(void *arg, int signo)
 {
 	struct daemon *d = arg;
@@ -38,6 +40,9 @@ static void on_watchdog(void *arg)
 
 	sd_notify(0, "WATCHDOG=1");
 	loop_arm(&d->L, &d->watchdog, now_ms() + d->watchdog_ms);
+	/* The metrics file's heartbeat rides on this wake-up: no timer of its own. */
+	if (now_ms() >= d->metrics_written + METRICS_HEARTBEAT_MS)
+		d->sites.metrics_dirty = true;
 }
 
 static void watchdog_init(struct daemon *d)
@@ -147,15 +152,17 @@ static void notify_status(struct daemon *d)
 {
 	static char last[128];
 	char now[128];
-	size_t bound, unbound, failed;
+	size_t bound, unverified, unbound, failed;
 
 	/* Counting is O(sites): only when some site's state changed, not on every pass. */
 	if (!d->sites.status_dirty)
 		return;
 	d->sites.status_dirty = false;
-	sites_count(&d->sites, &bound, &unbound, &failed);
+	sites_count(&d->sites, &bound, &unverified, &unbound, &failed);
 	snprintf(now, sizeof(now), "STATUS=%zu sites: %zu bound, %zu unbound, %zu failed",
 		 d->sites.n, bound, unbound, failed);
+	if (unverified)
+		snprintf(now + strlen(now), sizeof(now) - strlen(now), ", %zu unverified", unverified);
 	if (strcmp(now, last)) {
 		sd_notify(0, now);
 		memcpy(last, now, sizeof(last));

@@ -3,48 +3,155 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "monitor/core/fileio.h"
 #include "monitor/core/log.h"
 #include "monitor/daemon/daemon.h"
+#include "monitor/rebind/driver.h"
 
 #define METRICS_MIN_INTERVAL_MS 1000   /* a storm rewrites the file at most once a second */
 
-static char *format(struct daemon *d, size_t *len)
+/* A label value in Prometheus' text format: backslash, quote and newline escaped. */
+static void put_label(FILE *f, const char *v)
 {
-	const struct sites *set = &d->sites;
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
 
-	if (!f)
-		return NULL;
-	fputs("# HELP certbind_site_bound Whether the site's binding is live (1) or not (0).\n"
-	      "# TYPE certbind_site_bound gauge\n", f);
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static const char *server_label(const struct site *s, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	/* Sites with the same reload command share a server: the command names it. */
+	buf[0] = '\0';
+	for (char *const *a = s->reload; a && *a && off < len; a++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", a == s->reload ? "" : " ", *a);
+	return s->reload ? buf : "(none)";
+}
+
+/* One line per site: what it is (endpoint, server, driver, fingerprint) and whether proven. */
+static void site_families(FILE *f, const struct sites *set)
+{
+	char ep[ENDPOINT_STRLEN], srv[512];
+
+	family(f, "certbind_site_info", "gauge", "A site: its endpoint, server, driver and "
+	       "certificate fingerprint (always 1).");
+	for (size_t i = 0; i < set->n; i++) {
+		const struct siteinfo *si = &set->v[i];
+		fprintf(f, "certbind_site_info{site=\"%s\",endpoint=\"%s\",state=\"%s\",server=\"",
+			si->cfg->name, endpoint_str(si->cfg->wildcard ? NULL : &si->fsm.cur,
+						    si->cfg->port, ep, sizeof(ep)),
+			sitefsm_state_name(si->fsm.state));
+		put_label(f, server_label(si->cfg, srv, sizeof(srv)));
+		fprintf(f, "\",driver=\"%s\",fingerprint=\"%s\"} 1\n",
+			driver_get(si->cfg->server_type)->name,
+			si->fsm.cert_ok ? si->cert.fingerprint : "");
+	}
+	family(f, "certbind_site_bound", "gauge", "Whether a handshake proved the site's binding (1) "
+	       "or not (0).");
 	for (size_t i = 0; i < set->n; i++)
 		fprintf(f, "certbind_site_bound{site=\"%s\"} %d\n", set->v[i].cfg->name,
 			set->v[i].fsm.state == SS_BOUND || set->v[i].fsm.state == SS_WILDCARD);
-	fputs("# HELP certbind_cert_expiry_timestamp_seconds When the site's certificate expires.\n"
-	      "# TYPE certbind_cert_expiry_timestamp_seconds gauge\n", f);
+	family(f, "certbind_site_last_proof_timestamp_seconds", "gauge",
+	       "When a handshake last proved the site's binding.");
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].fsm.proven_at)
+			fprintf(f, "certbind_site_last_proof_timestamp_seconds{site=\"%s\"} %lld\n",
+				set->v[i].cfg->name, set->v[i].fsm.proven_at);
+}
+
+/* The certificate of each site: expiry (x509_cert_not_after's meaning) and coverage. */
+static void cert_families(FILE *f, const struct sites *set, unsigned warn_days)
+{
+	family(f, "certbind_cert_expiry_timestamp_seconds", "gauge", "When the site's certificate "
+	       "expires.");
 	for (size_t i = 0; i < set->n; i++)
 		if (set->v[i].fsm.cert_ok)
 			fprintf(f, "certbind_cert_expiry_timestamp_seconds{site=\"%s\"} %lld\n",
 				set->v[i].cfg->name, (long long)set->v[i].cert.not_after);
-	fputs("# HELP certbind_rebinds_total Rebinds attempted, by result.\n"
-	      "# TYPE certbind_rebinds_total counter\n", f);
+	family(f, "certbind_cert_covers_address", "gauge", "Whether the site's certificate covers "
+	       "its bound address (IP SANs, or server_name for DNS-only certificates).");
+	for (size_t i = 0; i < set->n; i++) {
+		const struct siteinfo *si = &set->v[i];
+		if (si->fsm.cert_ok && !si->cfg->wildcard)
+			fprintf(f, "certbind_cert_covers_address{site=\"%s\"} %d\n", si->cfg->name,
+				cert_covers(&si->cert, &si->fsm.cur, si->cfg->server_name));
+	}
+	family(f, "certbind_expiry_warn_seconds", "gauge", "expiry_warn_days of the policy, in "
+	       "seconds (for alert rules).");
+	fprintf(f, "certbind_expiry_warn_seconds %llu\n", (unsigned long long)warn_days * 86400);
+}
+
+static void counter_families(FILE *f, const struct sites *set)
+{
+	family(f, "certbind_rebinds_total", "counter", "Rebinds attempted, by result.");
 	for (size_t i = 0; i < set->n; i++) {
 		fprintf(f, "certbind_rebinds_total{site=\"%s\",result=\"ok\"} %lu\n",
 			set->v[i].cfg->name, set->v[i].fsm.rebinds_ok);
 		fprintf(f, "certbind_rebinds_total{site=\"%s\",result=\"failed\"} %lu\n",
 			set->v[i].cfg->name, set->v[i].fsm.rebinds_failed);
 	}
-	fprintf(f, "# HELP certbind_address_events_total Address and link events received.\n"
-		"# TYPE certbind_address_events_total counter\n"
-		"certbind_address_events_total %lu\n"
-		"# HELP certbind_netlink_resyncs_total Re-dumps after lost netlink events.\n"
-		"# TYPE certbind_netlink_resyncs_total counter\n"
-		"certbind_netlink_resyncs_total %lu\n",
-		d->nl ? nlwatch_events(d->nl) : 0, d->nl ? nlwatch_resyncs(d->nl) : 0);
+	family(f, "certbind_rollbacks_total", "counter", "Failed rebinds whose files were restored.");
+	for (size_t i = 0; i < set->n; i++)
+		fprintf(f, "certbind_rollbacks_total{site=\"%s\"} %lu\n", set->v[i].cfg->name,
+			set->v[i].fsm.rollbacks);
+	family(f, "certbind_issue_failures_total", "counter", "Certificate issue commands that "
+	       "failed.");
+	for (size_t i = 0; i < set->n; i++)
+		fprintf(f, "certbind_issue_failures_total{site=\"%s\"} 0\n", set->v[i].cfg->name);
+}
+
+static void daemon_families(FILE *f, struct daemon *d)
+{
+	const struct sites *set = &d->sites;
+
+	family(f, "certbind_reload_duration_seconds", "gauge", "How long the server's last reload "
+	       "by certbindd took.");
+	for (size_t i = 0; i < set->nservers; i++) {
+		fputs("certbind_reload_duration_seconds{server=\"", f);
+		for (char **a = set->servers[i].reload; *a; a++) {
+			put_label(f, *a);
+			if (a[1])
+				fputc(' ', f);
+		}
+		fprintf(f, "\"} %.3f\n", set->servers[i].last_reload_ms / 1000.0);
+	}
+	family(f, "certbind_build_info", "gauge", "The running certbindd (always 1).");
+	fprintf(f, "certbind_build_info{version=\"%s\"} 1\n", CERTBIND_VERSION);
+	family(f, "certbind_address_events_total", "counter", "Address and link events received.");
+	fprintf(f, "certbind_address_events_total %lu\n", d->nl ? nlwatch_events(d->nl) : 0);
+	family(f, "certbind_netlink_resyncs_total", "counter", "Re-dumps after lost netlink events.");
+	fprintf(f, "certbind_netlink_resyncs_total %lu\n", d->nl ? nlwatch_resyncs(d->nl) : 0);
+	/* Written on every change and, under the systemd watchdog, at least every minute: an
+	 * old value means a dead daemon (the alert rules' "stale" test). */
+	family(f, "certbind_metrics_timestamp_seconds", "gauge", "When certbindd wrote this file.");
+	fprintf(f, "certbind_metrics_timestamp_seconds %lld\n", (long long)time(NULL));
+}
+
+static char *format(struct daemon *d, size_t *len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	site_families(f, &d->sites);
+	cert_families(f, &d->sites, d->pol->expiry_warn_days);
+	counter_families(f, &d->sites);
+	daemon_families(f, d);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

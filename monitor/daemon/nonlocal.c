@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* nonlocal_bind: let servers bind the absent addresses of unbound sites, or warn that they can't. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +38,32 @@ static int sysctl_set(const char *path, const char *val)
 	return rc;
 }
 
+static const char *const nonlocal_names[] = {
+	"net.ipv4.ip_nonlocal_bind", "net.ipv6.ip_nonlocal_bind",
+};
+
 static void enable(struct daemon *d)
 {
+	struct ev e;
+
 	for (size_t i = 0; i < 2; i++) {
 		if (sysctl_get(nonlocal_paths[i]) == 1)
 			continue;
-		if (d->dry_run)
-			log_info("dry-run: would set %s to 1", nonlocal_paths[i]);
-		else if (sysctl_set(nonlocal_paths[i], "1") < 0)
-			log_warn("nonlocal_bind = enable: cannot write %s", nonlocal_paths[i]);
-		else
-			log_msg(LOG_NOTICE, "nonlocal_bind = enable: set %s to 1, so servers can bind "
-				"the addresses of unbound sites", nonlocal_paths[i]);
+		if (d->dry_run) {
+			log_info("dry-run: would set %s to 1", nonlocal_names[i]);
+			continue;
+		}
+		bool ok = sysctl_set(nonlocal_paths[i], "1") == 0;
+		ev_begin(&e, ok ? "nonlocal-bind-set" : "nonlocal-bind-failed");
+		ev_add(&e, "sysctl", nonlocal_names[i]);
+		if (ok) {
+			ev_add(&e, "value", "1");
+			ev_add(&e, "reason", "nonlocal_bind = enable: servers can bind the addresses of "
+			       "unbound sites");
+		} else {
+			ev_add(&e, "reason", strerror(errno));
+		}
+		ev_emit(&e, ok ? LOG_NOTICE : LOG_WARNING);
 	}
 }
 

@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"  -s, --socket SOCKET    control socket (default %s)\n"
 		"  -j, --json             print the daemon's JSON answer\n"
 		"  -h, --help             this help\n"
+		"  -V, --version          print the version\n"
 		"Exit: 0 ok, 1 failed, 64 usage, 69 daemon not reachable, 78 configuration invalid.\n",
 		"check [-c FILE]", "validate a policy without a running daemon", DEFAULT_SOCKET);
 }
@@ -60,9 +61,13 @@ static char *request(const char *sock, const char *line, int timeout_ms)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "certbindctl: cannot reach certbindd at %s: %s\n"
-			"certbindctl: is it running? (systemctl status certbindd)\n", sock,
-			strerror(errno));
+		int err = errno;
+		fprintf(stderr, "certbindctl: cannot reach certbindd at %s: %s\n", sock, strerror(err));
+		if (err == EACCES || err == EPERM)
+			fprintf(stderr, "certbindctl: the socket is for root and the members of its "
+				"group (ls -l %s; see certbindctl(8))\n", sock);
+		else
+			fprintf(stderr, "certbindctl: is it running? (systemctl status certbindd)\n");
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -139,18 +144,24 @@ static void print_status(json_object *o)
 	json_object *sites;
 	char d1[32], d2[32];
 
-	printf("%-20s %-30s %-9s %-18s %s\n", "SITE", "ENDPOINT", "STATE", "CERT-EXPIRES",
+	printf("%-20s %-30s %-10s %-18s %s\n", "SITE", "ENDPOINT", "STATE", "CERT-EXPIRES",
 	       "LAST-EVENT");
 	if (!json_object_object_get_ex(o, "sites", &sites))
 		return;
 	for (size_t i = 0; i < json_object_array_length(sites); i++) {
 		json_object *s = json_object_array_get_idx(sites, i);
 		const char *ev = str(s, "last_event");
-		printf("%-20s %-30s %-9s %-18s %s%s%s%s\n", str(s, "name"), str(s, "endpoint"),
+		printf("%-20s %-30s %-10s %-18s %s%s%s%s\n", str(s, "name"), str(s, "endpoint"),
 		       str(s, "state"), date(num(s, "cert_expiry"), d1, sizeof(d1)), ev ? ev : "-",
 		       ev ? " (" : "", ev ? date(num(s, "last_event_at"), d2, sizeof(d2)) : "",
 		       ev ? ")" : "");
 	}
+}
+
+static bool is_time_key(const char *k)
+{
+	return !strcmp(k, "since") || !strcmp(k, "cert_expiry") || !strcmp(k, "last_event_at") ||
+	       !strcmp(k, "last_proof_at");
 }
 
 static void print_show(json_object *o)
@@ -166,6 +177,10 @@ static void print_show(json_object *o)
 				printf("%s%s", i ? ", " : "",
 				       json_object_get_string(json_object_array_get_idx(val, i)));
 			printf("%s\n", json_object_array_length(val) ? "" : "(none)");
+		} else if (val && is_time_key(key)) {
+			char d[32];
+			/* Wall-clock times as dates, as status prints them (JSON keeps the numbers). */
+			printf("%-18s%s\n", key, date(json_object_get_int64(val), d, sizeof(d)));
 		} else {
 			printf("%-18s%s\n", key, val ? json_object_get_string(val) : "-");
 		}
@@ -310,7 +325,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("CERTBIND_SOCKET");
 	const char *sock = env ? env : DEFAULT_SOCKET;
@@ -320,11 +336,12 @@ int main(int argc, char **argv)
 	int c, nargs;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:jhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return EX_OK;
+		case 'V': printf("certbindctl %s\n", CERTBIND_VERSION); return EX_OK;
 		default: usage(stderr); return EX_USAGE;
 		}
 	}

@@ -24,6 +24,8 @@ struct pipe_job {
 	size_t n, active;          /* items still in play (not yet settled) */
 	bool reload_ran;           /* the server may have taken the new files */
 	bool reloaded;             /* a reload exited 0: the server runs what is on disk */
+	uint64_t reload_start;
+	unsigned reload_ms;
 	bool proof_first;          /* nothing written: proving before any reload */
 	enum job_phase phase;
 	struct child child;
@@ -63,10 +65,11 @@ static void fail_active(struct pipe_job *j, const char *fmt, ...)
 static void report_done(void *arg)
 {
 	struct pipe_job *j = arg;
+	struct pipe_report r = { .reloaded = j->reloaded, .reload_ms = j->reload_ms };
 
 	for (size_t i = 0; i < j->n; i++)
 		targets_free(&j->items[i]);
-	j->done(j->arg, j->items, j->n, j->reloaded);
+	j->done(j->arg, j->items, j->n, &r);
 	free(j);
 }
 
@@ -108,8 +111,9 @@ static void finish(struct pipe_job *j)
 			continue;
 		}
 		bool had = targets_written(it);
-		it->rolled_back = targets_restore(it) == 0;
-		restored |= had && it->rolled_back;
+		int rc = targets_restore(it);
+		it->rolled_back = rc == 0;
+		restored |= had && rc >= 0;
 	}
 	if (restored && j->reload_ran && argv) {
 		int err = child_start(j->env.L, &j->child, argv, NULL, j->srv->reload_timeout_ms,
@@ -197,6 +201,7 @@ static void on_reload(void *arg, const struct child_result *r)
 	struct pipe_job *j = arg;
 	char st[64], line[256], why[256];
 
+	j->reload_ms = (unsigned)(now_ms() - j->reload_start);
 	if (r->timed_out) {
 		fail_active(j, "reload timed out after %u ms (process group killed)",
 			    j->srv->reload_timeout_ms);
@@ -224,6 +229,7 @@ static void run_reload(struct pipe_job *j)
 		start_proofs(j);
 		return;
 	}
+	j->reload_start = now_ms();
 	err = child_start(j->env.L, &j->child, argv, NULL, j->srv->reload_timeout_ms, on_reload, j);
 	if (err < 0) {
 		fail_active(j, "cannot run %s: %s", argv[0], strerror(-err));
@@ -327,6 +333,7 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 		items[i].outcome = PO_PENDING;
 		items[i].rewrote = items[i].rolled_back = false;
 		items[i].reason[0] = '\0';
+		items[i].hint = NULL;
 	}
 	bool written = write_all(j);
 	if (!j->active) {
@@ -351,7 +358,7 @@ void pipe_abort(struct pipe_job *j)
 	loop_cancel(j->env.L, &j->proven);
 	for (size_t i = 0; i < j->n; i++) {
 		if (j->items[i].outcome == PO_PENDING || j->items[i].outcome == PO_FAILED)
-			targets_restore(&j->items[i]);
+			(void)targets_restore(&j->items[i]);
 		targets_free(&j->items[i]);
 	}
 	free(j);

@@ -39,6 +39,7 @@ struct pipe_item {
 	bool rewrote;                /* some target's content changed */
 	bool rolled_back;            /* (failed) every file is back as it was */
 	char reason[512];            /* (failed) why */
+	const char *hint;            /* (failed) what to do about it, or NULL */
 
 	/* the pipeline's own */
 	struct pipe_job *job;
@@ -60,8 +61,13 @@ struct pipe_env {
 	bool dry_run;
 };
 
-/* reloaded: a reload (or rollback reload) exited 0, so the server runs what is on disk. */
-typedef void (*pipe_done_fn)(void *arg, struct pipe_item *items, size_t n, bool reloaded);
+/* What a job did to its server. */
+struct pipe_report {
+	bool reloaded;               /* a reload (or rollback reload) exited 0: runs what is on disk */
+	unsigned reload_ms;          /* how long the (first) reload took; 0: none ran */
+};
+typedef void (*pipe_done_fn)(void *arg, struct pipe_item *items, size_t n,
+			     const struct pipe_report *r);
 
 /*
  * Starts one job for n items, all sites of srv: render every target, write what changed,

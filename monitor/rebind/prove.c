@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "monitor/core/log.h"
+#include "monitor/rebind/targets.h"
 #include "monitor/rebind/tlsprobe.h"
 #include "netlink/listeners.h"
 
@@ -59,6 +60,10 @@ static void on_deadline(void *arg)
 		ev_addf(&e, "waited_ms", "%u", it->site->verify_timeout_ms);
 		ev_add(&e, "reason", "the reload command succeeded but nothing listens there: the "
 		       "server did not take the new configuration (check its error log)");
+		/* A first render: the usual cause is a server that does not include the file. */
+		if (targets_created(it))
+			ev_add(&e, "hint", "the generated file is new: is it included in the server's "
+			       "configuration? (nginx: include it inside the site's server block)");
 		ev_emit(&e, LOG_ERR);
 		snprintf(it->reason, sizeof(it->reason), "nothing listens on %s after the reload", ep);
 	} else {

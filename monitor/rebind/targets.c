@@ -26,6 +26,23 @@ static const char *why(int err)
 	return err == -ELOOP ? "it is a symlink (refused)" : strerror(-err);
 }
 
+/* What an operator does about a write that failed (the first day's usual problems). */
+static const char *fix_for(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "the target's directory does not exist: create it (install -d DIR)";
+	case -EROFS:
+		return "read-only for certbindd: under systemd, add the directory to "
+		       "ReadWritePaths= (systemctl edit certbindd)";
+	case -EACCES:
+	case -EPERM:
+		return "certbindd may not write there: check the directory's owner and mode";
+	default:
+		return NULL;
+	}
+}
+
 int targets_prepare(struct pipe_item *it)
 {
 	const struct site *s = it->site;
@@ -74,8 +91,8 @@ int targets_write(struct pipe_item *it)
 			continue;
 		err = file_replace(out, t->new, t->newlen, 0644);
 		if (err < 0)
-			return snprintf(it->reason, sizeof(it->reason), "cannot write %s: %s", out,
-					why(err)), -1;
+			return it->hint = fix_for(err), snprintf(it->reason, sizeof(it->reason),
+					"cannot write %s: %s", out, why(err)), -1;
 		t->written = true;
 		it->rewrote = true;
 	}
@@ -100,8 +117,13 @@ int targets_restore(struct pipe_item *it)
 		int err;
 		if (!t->written)
 			continue;
-		err = t->old ? file_replace(out, t->old, t->oldlen, 0644) : file_remove(out);
-		if (err < 0 && err != -ENOENT) {
+		if (!t->old) {
+			if (rc == 0)
+				rc = 1;
+			continue;
+		}
+		err = file_replace(out, t->old, t->oldlen, 0644);
+		if (err < 0) {
 			log_msg(LOG_ERR, "rollback of %s failed: %s", out, strerror(-err));
 			rc = -1;
 		} else {
@@ -109,6 +131,14 @@ int targets_restore(struct pipe_item *it)
 		}
 	}
 	return rc;
+}
+
+bool targets_created(const struct pipe_item *it)
+{
+	for (size_t i = 0; i < it->nt; i++)
+		if (!it->t[i].old)
+			return true;
+	return false;
 }
 
 void targets_free(struct pipe_item *it)

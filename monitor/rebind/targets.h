@@ -13,8 +13,15 @@ bool targets_changed(const struct pipe_item *it);
 int targets_write(struct pipe_item *it);
 /* Did targets_write write anything (that a restore would undo)? */
 bool targets_written(const struct pipe_item *it);
-/* Puts back every target written so far. 0, or -1 when one could not be (logged). */
+/*
+ * Puts back every target written so far. A file that did not exist before stays as
+ * written: a rollback never leaves "no file" where a server's configuration may already
+ * include it. 0 all restored; 1 all that existed restored, a new file kept; -1 one could
+ * not be (logged).
+ */
 int targets_restore(struct pipe_item *it);
+/* Did this job create a target that did not exist before? */
+bool targets_created(const struct pipe_item *it);
 void targets_free(struct pipe_item *it);
 
 #endif

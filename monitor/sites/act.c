@@ -8,6 +8,7 @@
 
 #include "monitor/core/log.h"
 #include "monitor/sites/certwatch.h"
+#include "monitor/sites/defaults.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/siteevents.h"
 #include "monitor/sites/stale.h"
@@ -97,12 +98,21 @@ static void settle_timers(struct siteinfo *si, unsigned a)
 		loop_cancel(L, &si->settle);
 	if (a & FA_SETTLE_WINDOW)
 		loop_arm(L, &si->settle, now_ms() + si->set->pol->settle_ms);
+	if (a & FA_SETTLE_GRACE) {
+		uint64_t end = si->set->started_ms + si->set->pol->startup_grace_ms;
+		uint64_t settled = now_ms() + si->set->pol->settle_ms;
+		loop_arm(L, &si->settle, end > settled ? end : settled);
+	}
 	if (a & FA_SETTLE_NOW)
 		loop_arm(L, &si->settle, now_ms());
 	if ((a & FA_SETTLE_SOON) && !timer_armed(&si->settle))
 		loop_arm(L, &si->settle, now_ms());
 	if (a & FA_REMIND_CANCEL)
 		loop_cancel(L, &si->remind);
+	if (a & FA_REVERIFY_CANCEL)
+		loop_cancel(L, &si->reverify);
+	if (a & FA_REVERIFY_ARM)
+		loop_arm(L, &si->reverify, now_ms() + si->fsm.reverify_ms);
 	if ((a & FA_REMIND_ARM) && si->cfg->alert_repeat_s && !timer_armed(&si->remind))
 		loop_arm(L, &si->remind, now_ms() + (uint64_t)si->cfg->alert_repeat_s * 1000);
 }
@@ -188,6 +198,15 @@ static void on_settle(void *arg)
 	decide_now(arg);
 }
 
+/* An unverified binding: prove it again (a handshake; a reload only if the server may run
+ * something else than its files). */
+static void on_reverify(void *arg)
+{
+	struct siteinfo *si = arg;
+
+	act_apply(si, sitefsm_reverify(&si->fsm));
+}
+
 /* alert.repeat_s: the condition lasts, so say it again (never more often). */
 static void on_remind(void *arg)
 {
@@ -198,6 +217,7 @@ void act_site_init(struct siteinfo *si)
 {
 	si->settle = (struct timer){ .fn = on_settle, .arg = si };
 	si->remind = (struct timer){ .fn = on_remind, .arg = si };
+	si->reverify = (struct timer){ .fn = on_reverify, .arg = si };
 }
 
 /* --- job outcomes ------------------------------------------------------------------------ */
@@ -211,8 +231,7 @@ static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
 	bool ok = true;
 
 	si->op_done = NULL;
-	endpoint_str(si->fsm.state == SS_WILDCARD ? NULL : &si->fsm.cur, si->cfg->port, old,
-		     sizeof(old));
+	endpoint_str(si->cfg->wildcard ? NULL : &si->fsm.cur, si->cfg->port, old, sizeof(old));
 	endpoint_str(it->wildcard ? NULL : &it->to, si->cfg->port, new, sizeof(new));
 	switch (it->outcome) {
 	case PO_PROVEN:
@@ -239,13 +258,20 @@ static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
 		sitelog_rebind(si, old);
 	if (a & FA_LOG_RENDERED)
 		sitelog_rendered(si, new);
+	if (a & FA_LOG_VERIFIED)
+		sitelog_verified(si, new);
 	if (a & FA_LOG_FAILED) {
-		sitelog_failed(si, old, new, it->reason, it->outcome == PO_FAILED && it->rolled_back);
+		sitelog_failed(si, old, new, it->reason, it->hint,
+			       it->outcome == PO_FAILED && it->rolled_back);
 		si->set->metrics_dirty = true;
 	}
-	act_apply(si, a & ~(unsigned)(FA_LOG_REBIND | FA_LOG_RENDERED | FA_LOG_FAILED));
+	act_apply(si, a & ~(unsigned)(FA_LOG_REBIND | FA_LOG_RENDERED | FA_LOG_FAILED |
+				       FA_LOG_VERIFIED));
 	if (done)
 		done(si->op_arg, ok, ok ? NULL : it->reason);
+	/* The default binding is proven: now on every address it should be served on. */
+	if (it->wildcard && it->outcome == PO_PROVEN)
+		defaults_check(si->set, NULL);
 	act_apply(si, sitefsm_job_ended(&si->fsm) & ~(unsigned)FA_QUEUED_GO);
 }
 
@@ -326,14 +352,16 @@ void act_address(struct sites *set, const struct addrent *e, enum addr_change ch
 			if (!decide_bound(g->v[i]->cfg, &g->v[i]->fsm.cur, set->tab))
 				act_apply(g->v[i], sitefsm_addr_lost(&g->v[i]->fsm, now));
 		stale_addresses_changed(set);
+		defaults_forget(set, &e->ip);
 		break;
 	case AC_APPEARED:
 		g = group_of(set, e);
 		for (size_t i = 0; g && i < g->n; i++)
-			if (g->v[i]->fsm.state == SS_UNBOUND &&
+			if ((g->v[i]->fsm.state == SS_UNBOUND || g->v[i]->fsm.state == SS_WAITING) &&
 			    decide_bound(g->v[i]->cfg, &g->v[i]->fsm.cur, set->tab))
 				act_apply(g->v[i], sitefsm_addr_back(&g->v[i]->fsm));
 		wake_waiting(set, e);
+		defaults_check(set, e);
 		break;
 	case AC_DADFAILED:
 		report_dad(set, e);

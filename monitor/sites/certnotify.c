@@ -98,7 +98,8 @@ void certnotify_recheck(struct siteinfo *si)
 	}
 	/* Bound with another certificate now: render (a template may name it) and prove it. */
 	if (changed && !si->fsm.busy && si->fsm.renders &&
-	    (si->fsm.state == SS_BOUND || si->fsm.state == SS_WILDCARD))
+	    (si->fsm.state == SS_BOUND || si->fsm.state == SS_WILDCARD ||
+	     si->fsm.state == SS_UNVERIFIED))
 		act_apply(si, FA_START_INITIAL);
 }
 

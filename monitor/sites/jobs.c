@@ -64,37 +64,53 @@ bool jobs_server_busy(const struct sites *set, const struct site *cfg)
 	return false;
 }
 
-/* Servers certbind reloaded since it started: they run what is on disk (by reload argv). */
+/* What is known of a server (by its reload argv); NULL if nothing yet. */
+static struct serverrec *server_rec(const struct sites *set, char *const *reload)
+{
+	for (size_t i = 0; reload && i < set->nservers; i++)
+		if (site_argv_eq(set->servers[i].reload, reload))
+			return &set->servers[i];
+	return NULL;
+}
+
+static struct serverrec *server_rec_add(struct sites *set, char *const *reload)
+{
+	struct serverrec *v, *s = server_rec(set, reload);
+
+	if (s || !reload)
+		return s;
+	v = realloc(set->servers, (set->nservers + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	set->servers = v;
+	s = &set->servers[set->nservers];
+	*s = (struct serverrec){ .reload = argv_dup(reload) };
+	if (!s->reload)
+		return NULL;
+	set->nservers++;
+	return s;
+}
+
 static bool synced(const struct sites *set, char *const *reload)
 {
-	for (size_t i = 0; reload && i < set->nsynced; i++)
-		if (site_argv_eq(set->synced[i], reload))
-			return true;
-	return false;
+	const struct serverrec *s = server_rec(set, reload);
+
+	return s && s->synced;
 }
 
-static void mark_synced(struct sites *set, char *const *reload)
-{
-	char ***v;
-
-	if (!reload || synced(set, reload))
-		return;
-	v = realloc(set->synced, (set->nsynced + 1) * sizeof(*v));
-	if (!v)
-		return;
-	set->synced = v;
-	set->synced[set->nsynced] = argv_dup(reload);
-	if (set->synced[set->nsynced])
-		set->nsynced++;
-}
-
-static void on_job_done(void *arg, struct pipe_item *items, size_t n, bool reloaded)
+static void on_job_done(void *arg, struct pipe_item *items, size_t n,
+			const struct pipe_report *r)
 {
 	struct sitejob *j = arg, **pp;
 	struct sites *set = j->set;
+	struct serverrec *s = r->reload_ms || r->reloaded ? server_rec_add(set, j->srv.reload)
+							   : NULL;
 
-	if (reloaded)
-		mark_synced(set, j->srv.reload);
+	/* Reloaded by us since start: the server runs what is on disk. */
+	if (s && r->reloaded)
+		s->synced = true;
+	if (s && r->reload_ms)
+		s->last_reload_ms = r->reload_ms;
 	for (pp = &set->jobs; *pp; pp = &(*pp)->next)
 		if (*pp == j) {
 			*pp = j->next;
@@ -169,7 +185,7 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 			j->items[i].rolled_back = true;
 			strcpy(j->items[i].reason, "out of memory");
 		}
-		on_job_done(j, j->items, n, false);
+		on_job_done(j, j->items, n, &(struct pipe_report){ 0 });
 	}
 }
 
@@ -217,9 +233,9 @@ void jobs_abort_all(struct sites *set)
 void jobs_free(struct sites *set)
 {
 	jobs_abort_all(set);
-	for (size_t i = 0; i < set->nsynced; i++)
-		argv_free(set->synced[i]);
-	free(set->synced);
-	set->synced = NULL;
-	set->nsynced = 0;
+	for (size_t i = 0; i < set->nservers; i++)
+		argv_free(set->servers[i].reload);
+	free(set->servers);
+	set->servers = NULL;
+	set->nservers = 0;
 }

@@ -31,6 +31,7 @@ struct siteinfo {
 	struct timer settle;
 	struct timer cert_timer;         /* next expiry threshold or reminder */
 	struct timer remind;             /* alert.repeat_s reminder while unbound */
+	struct timer reverify;           /* the next proof of an unverified binding */
 	struct siteinfo *wnext, *wprev;  /* the waiting list */
 	long long expiring_logged;       /* wall clock of the last cert-expiring line */
 	char last_event[32];
@@ -41,11 +42,20 @@ struct siteinfo {
 	bool due, due_initial;
 	struct ipaddr due_to;
 	struct where due_at;
+	struct ipaddr *defaults;         /* wildcard site: addresses proven to serve it */
+	size_t ndefaults;
 	rebind_done_fn op_done;          /* an operator waits for this rebind */
 	void *op_arg;
 };
 
 struct stale { struct ipaddr a; unsigned port; };
+
+/* A server (sites sharing a reload argv) as jobs have seen it. */
+struct serverrec {
+	char **reload;                   /* owned copy */
+	bool synced;                     /* reloaded by certbindd since it started */
+	unsigned last_reload_ms;         /* how long its last reload took */
+};
 
 /* Where the table's entry e (may be NULL) sits. */
 static inline struct where addrent_where(const struct addrent *e)
@@ -58,6 +68,7 @@ struct sites {
 	const struct addrtab *tab;
 	const struct policy *pol;
 	struct pipe_env env;             /* loop, TLS context, listeners, dry run */
+	uint64_t started_ms;             /* CLOCK_MONOTONIC at start (startup_grace_ms) */
 	struct alerter *alerts;
 	struct siteinfo *v;
 	size_t n;
@@ -67,9 +78,10 @@ struct sites {
 	size_t jobs_running;
 	struct siteinfo **due;           /* join a job at the end of this loop pass */
 	size_t ndue, capdue;
-	char ***synced;                  /* reload argvs of servers reloaded since start */
-	size_t nsynced;
+	struct serverrec *servers;       /* servers reloaded since start (jobs.c) */
+	size_t nservers;
 	struct certnotify *notify;       /* inotify on the certificates' directories */
+	struct dqueue *defaults;         /* default-binding proofs (defaults.c) */
 	struct timer stale_timer;        /* deferred listener-stale check */
 	struct stale *stale;             /* reported, still stale */
 	size_t nstale;

@@ -93,6 +93,18 @@ void sitelog_rebind(struct siteinfo *si, const char *old)
 	sitelog_event(si, "rebind");
 }
 
+void sitelog_verified(struct siteinfo *si, const char *ep)
+{
+	struct ev e;
+
+	ev_begin(&e, "verified");
+	ev_add(&e, "site", si->cfg->name);
+	ev_add(&e, "endpoint", ep);
+	ev_add(&e, "fingerprint", si->cert.fingerprint);
+	ev_emit(&e, LOG_NOTICE);
+	sitelog_event(si, "verified");
+}
+
 void sitelog_rendered(struct siteinfo *si, const char *ep)
 {
 	struct ev e;
@@ -123,7 +135,7 @@ static void add_hint(const struct siteinfo *si, struct ev *e)
 }
 
 void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const char *reason,
-		    bool rolled_back)
+		    const char *hint, bool rolled_back)
 {
 	struct ev e;
 
@@ -133,7 +145,10 @@ void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const
 	ev_add(&e, "new", new);
 	ev_add(&e, "reason", reason);
 	ev_add(&e, "rollback", rolled_back ? "yes" : "no");
-	add_hint(si, &e);
+	if (hint)
+		ev_add(&e, "hint", hint);
+	else
+		add_hint(si, &e);
 	ev_emit(&e, LOG_ERR);
 	sitelog_event(si, "rebind-failed");
 	alert_run(si->set->alerts, si->cfg, "rebind-failed", old, new, reason);

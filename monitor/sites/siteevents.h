@@ -15,11 +15,13 @@ void sitelog_back_quietly(struct siteinfo *si);
 void sitelog_nocand(struct siteinfo *si);
 /* event=rebind old= new= fingerprint= */
 void sitelog_rebind(struct siteinfo *si, const char *old);
+/* event=verified: a binding that had failed its proof is proven now. */
+void sitelog_verified(struct siteinfo *si, const char *endpoint);
 /* event=rendered: a target rewritten at the same binding. */
 void sitelog_rendered(struct siteinfo *si, const char *endpoint);
 /* event=rebind-failed reason= rollback= [hint=], and its alert command. */
 void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const char *reason,
-		    bool rolled_back);
+		    const char *hint, bool rolled_back);
 /* event=cert-mismatch for a rebind to endpoint; refused: san_check = require. */
 void sitelog_cert_mismatch(struct siteinfo *si, const char *endpoint, bool refused);
 

@@ -11,6 +11,8 @@ const char *sitefsm_state_name(enum site_state s)
 	case SS_UNBOUND: return "unbound";
 	case SS_FAILED: return "failed";
 	case SS_WILDCARD: return "wildcard";
+	case SS_UNVERIFIED: return "unverified";
+	case SS_WAITING: return "waiting";
 	}
 	return "?";
 }
@@ -39,7 +41,10 @@ void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long 
 	f->renders = cfg->ntargets > 0;
 	f->cur = cfg->addr;
 	f->cert_ok = cert_ok;
-	f->state = !cert_ok ? SS_FAILED : cfg->wildcard ? SS_WILDCARD : SS_UNBOUND;
+	/* A wildcard site that certbind renders is "wildcard" once proven, as "bound" is. */
+	f->state = !cert_ok ? SS_FAILED
+		   : !cfg->wildcard ? SS_UNBOUND
+		   : cfg->ntargets ? SS_UNVERIFIED : SS_WILDCARD;
 	f->since = now;
 }
 
@@ -50,7 +55,7 @@ void sitefsm_restore(struct sitefsm *f, const struct ipaddr *cur, long long sinc
 		f->since = since;
 }
 
-unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at)
+unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at, bool in_grace)
 {
 	/* The binding may have come from the state file: the index follows it in any case. */
 	if (!f->cert_ok)
@@ -62,10 +67,15 @@ unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at)
 	if (at.plen)
 		f->cur_plen = at.plen;
 	if (present) {
-		f->state = SS_BOUND;
+		/* Not "bound" before a handshake says so. */
+		f->state = f->renders ? SS_UNVERIFIED : SS_BOUND;
 		return (f->renders ? FA_START_INITIAL : 0) | FA_REINDEX;
 	}
-	/* Missing at start: as if just lost. */
+	/* Missing at start: awaited during the grace, then as if just lost. */
+	if (in_grace) {
+		f->state = SS_WAITING;
+		return FA_SETTLE_GRACE | FA_REINDEX;
+	}
 	f->state = SS_UNBOUND;
 	return FA_SETTLE_WINDOW | FA_REINDEX;
 }
@@ -73,7 +83,7 @@ unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at)
 /* The settle window runs from the latest loss, so a flapping address keeps being absorbed. */
 unsigned sitefsm_addr_lost(struct sitefsm *f, long long now)
 {
-	if (f->state == SS_BOUND) {
+	if (f->state == SS_BOUND || f->state == SS_UNVERIFIED) {
 		f->state = SS_UNBOUND;
 		f->since = now;
 		return FA_SETTLE_WINDOW;
@@ -86,6 +96,11 @@ unsigned sitefsm_addr_lost(struct sitefsm *f, long long now)
 /* Within the settle window a return is the end of it; after a report it is news. */
 unsigned sitefsm_addr_back(struct sitefsm *f)
 {
+	if (f->state == SS_WAITING) {
+		/* Arrived within the start-up grace: rendered and proven, nothing was lost. */
+		f->state = f->renders ? SS_UNVERIFIED : SS_BOUND;
+		return FA_SETTLE_CANCEL | FA_STATE_CHANGED | (f->renders ? FA_START_INITIAL : 0);
+	}
 	if (f->state != SS_UNBOUND)
 		return 0;
 	if (f->lost_reported)
@@ -108,6 +123,8 @@ unsigned sitefsm_carry(struct sitefsm *f, const struct sitefsm *old, bool presen
 	f->cur_plen = old->cur_plen;
 	f->rebinds_ok = old->rebinds_ok;
 	f->rebinds_failed = old->rebinds_failed;
+	f->rollbacks = old->rollbacks;
+	f->proven_at = old->proven_at;
 	if (!f->cert_ok)
 		return FA_REINDEX;
 	f->since = old->since;
@@ -121,11 +138,14 @@ unsigned sitefsm_carry(struct sitefsm *f, const struct sitefsm *old, bool presen
 				     : FA_SETTLE_WINDOW);
 	}
 	/* Bound (or failed with its files kept): rendered with the new settings and proven. */
-	return sitefsm_reconcile(f, present, at);
+	return sitefsm_reconcile(f, present, at, false);
 }
 
 unsigned sitefsm_settle(struct sitefsm *f)
 {
+	/* The grace is over and the address never came: from now on it is lost. */
+	if (f->state == SS_WAITING)
+		f->state = SS_UNBOUND;
 	if (f->busy) {
 		f->redecide = true;
 		return 0;
@@ -234,9 +254,15 @@ unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, struct
 	}
 	if (moved)
 		f->since = now;
+	f->proven_at = now;
 	set_state(f, f->wildcard ? SS_WILDCARD : SS_BOUND, now);
 	f->lost_reported = f->nocand_reported = false;
 	a |= set_waiting(f, false);
+	if (f->reverify_ms) {
+		/* It had failed its proof: say that it holds now. */
+		f->reverify_ms = 0;
+		a |= FA_REVERIFY_CANCEL | FA_LOG_VERIFIED;
+	}
 	if (moved) {
 		f->rebinds_ok++;
 		f->reminders = 0;
@@ -250,9 +276,19 @@ unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct w
 {
 	unsigned a = FA_LOG_FAILED;
 
-	if (initial)
-		return a;
+	if (initial) {
+		/* The binding stays, unproven, and is proven again later; retries fail quietly. */
+		if (f->reverify_ms)
+			a = 0;
+		f->reverify_ms = !f->reverify_ms ? REVERIFY_MIN_MS
+				 : f->reverify_ms >= REVERIFY_MAX_MS / 2 ? REVERIFY_MAX_MS
+				 : f->reverify_ms * 2;
+		if (f->state == SS_BOUND || f->state == SS_WILDCARD)
+			a |= set_state(f, SS_UNVERIFIED, now);
+		return a | FA_REVERIFY_ARM;
+	}
 	f->rebinds_failed++;
+	f->rollbacks += rolled_back;
 	/* Stay unbound, but try again when a matching address next appears. */
 	if (f->on_change == ONC_REBIND)
 		a |= set_waiting(f, true);
@@ -287,6 +323,11 @@ unsigned sitefsm_dequeue(struct sitefsm *f)
 	return FA_DECIDE;
 }
 
+unsigned sitefsm_reverify(struct sitefsm *f)
+{
+	return f->state == SS_UNVERIFIED && !f->busy && f->cert_ok ? FA_START_INITIAL : 0;
+}
+
 unsigned sitefsm_cert_good(struct sitefsm *f, bool present, struct where at, long long now)
 {
 	if (f->cert_ok)
@@ -295,7 +336,7 @@ unsigned sitefsm_cert_good(struct sitefsm *f, bool present, struct where at, lon
 	f->state = f->wildcard ? SS_WILDCARD : SS_UNBOUND;
 	f->since = now;
 	f->lost_reported = f->nocand_reported = false;
-	return FA_STATE_CHANGED | sitefsm_reconcile(f, present, at);
+	return FA_STATE_CHANGED | sitefsm_reconcile(f, present, at, false);
 }
 
 unsigned sitefsm_cert_bad(struct sitefsm *f, long long now)

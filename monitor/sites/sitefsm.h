@@ -9,7 +9,18 @@
 #include "policy/decide.h"
 #include "policy/policy.h"
 
-enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD };
+/*
+ * bound: a handshake proved the binding (or, for a site certbind only watches, its address
+ * is there); unverified: the address is there but no handshake proved it yet (retried);
+ * unbound: the address is gone; failed: the certificate is unusable, or a rebind failed
+ * and its files were kept; wildcard: all addresses; waiting: its address has not appeared
+ * since start, within startup_grace_ms (at boot, DHCP is still at work).
+ */
+enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD, SS_UNVERIFIED, SS_WAITING };
+
+/* Re-verification of an unproven site: 1 s, doubling, at most 5 min. */
+#define REVERIFY_MIN_MS 1000u
+#define REVERIFY_MAX_MS 300000u
 
 /* Where an address sits: its interface and prefix length (0: not known). */
 struct where {
@@ -34,7 +45,10 @@ struct sitefsm {
 	bool redecide;               /* something changed while in a job */
 	bool queued;                 /* a rebind waits for its server's running job */
 	unsigned reminders;
+	unsigned reverify_ms;        /* the next re-verification's delay; 0: nothing failed */
 	unsigned long rebinds_ok, rebinds_failed;
+	unsigned long rollbacks;     /* failed rebinds whose files were restored */
+	long long proven_at;         /* wall clock of the last handshake that proved it (0: never) */
 };
 
 /* What a transition asks its caller to do (a bit set), in this order. */
@@ -61,14 +75,21 @@ enum fsm_act {
 	FA_START_JOB     = 1u << 19, /* rebind: re-check the certificate, then join a job */
 	FA_START_INITIAL = 1u << 20, /* re-render at the current binding (start-up, reload) */
 	FA_QUEUED_GO     = 1u << 21, /* sites queued behind this server's job may now go */
+	FA_REVERIFY_ARM  = 1u << 22, /* prove the binding again after reverify_ms */
+	FA_REVERIFY_CANCEL = 1u << 23,
+	FA_LOG_VERIFIED  = 1u << 24, /* event=verified: an unproven binding is proven now */
+	FA_SETTLE_GRACE  = 1u << 25, /* decide when the start-up grace ends (or settle_ms) */
 };
 
 /* A new site; state unbound (or wildcard), or failed when its certificate is unusable. */
 void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long long now);
 /* Start-up: the state file's binding for this site (same configured endpoint). */
 void sitefsm_restore(struct sitefsm *f, const struct ipaddr *cur, long long since);
-/* Start-up / new site: is its address present (on ifindex)? */
-unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at);
+/*
+ * Start-up / new site: is its address present (sitting at)? in_grace: within
+ * startup_grace_ms of the daemon's start, an absent address is awaited, not lost.
+ */
+unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at, bool in_grace);
 
 /* The site's address went away (or stopped being usable). */
 unsigned sitefsm_addr_lost(struct sitefsm *f, long long now);
@@ -102,6 +123,9 @@ unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct w
 unsigned sitefsm_job_ended(struct sitefsm *f);
 /* Its server's job ended: a site queued behind it decides again. */
 unsigned sitefsm_dequeue(struct sitefsm *f);
+
+/* The re-verification timer fired: FA_START_INITIAL when the site is still unproven. */
+unsigned sitefsm_reverify(struct sitefsm *f);
 
 /* The certificate became unusable (unreadable, mismatched, expired). */
 unsigned sitefsm_cert_bad(struct sitefsm *f, long long now);

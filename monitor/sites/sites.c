@@ -10,6 +10,7 @@
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
 #include "monitor/sites/certnotify.h"
+#include "monitor/sites/defaults.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/stale.h"
@@ -22,6 +23,7 @@ void sites_init(struct sites *set, const struct pipe_env *env, const struct addr
 	set->env = *env;
 	set->tab = tab;
 	set->alerts = alerts;
+	set->started_ms = now_ms();
 	stale_init(set);
 	certnotify_init(set);
 }
@@ -89,7 +91,8 @@ static void reconcile_one(struct siteinfo *si, const struct binding *b)
 	present = decide_bound(si->cfg, &si->fsm.cur, si->set->tab);
 	e = present ? addrtab_find_usable(si->set->tab, &si->fsm.cur, 0)
 		    : addrtab_find(si->set->tab, &si->fsm.cur, 0);
-	act_apply(si, sitefsm_reconcile(&si->fsm, present, addrent_where(e)));
+	act_apply(si, sitefsm_reconcile(&si->fsm, present, addrent_where(e),
+					now_ms() < si->set->started_ms + si->set->pol->startup_grace_ms));
 }
 
 void sites_reconcile(struct sites *set, const struct binding *b, size_t nb)
@@ -121,8 +124,12 @@ static void site_release(struct sites *set, struct siteinfo *si)
 {
 	loop_cancel(set->L, &si->settle);
 	loop_cancel(set->L, &si->remind);
+	loop_cancel(set->L, &si->reverify);
 	certwatch_cancel(si);
 	cert_free(&si->cert);
+	free(si->defaults);
+	si->defaults = NULL;
+	si->ndefaults = 0;
 }
 
 /* Moves an unchanged site into the new table, keeping its binding and its timers. */
@@ -136,7 +143,10 @@ static void carry_over(struct sites *set, struct siteinfo *old, struct siteinfo 
 	move_timer(set->L, &old->settle, &ns->settle, ns);
 	move_timer(set->L, &old->cert_timer, &ns->cert_timer, ns);
 	move_timer(set->L, &old->remind, &ns->remind, ns);
+	move_timer(set->L, &old->reverify, &ns->reverify, ns);
 	memset(&old->cert, 0, sizeof(old->cert));
+	old->defaults = NULL;
+	old->ndefaults = 0;
 	old->cfg = NULL;
 }
 
@@ -167,6 +177,8 @@ int sites_replace(struct sites *set, const struct policy *np)
 	struct sitefsm *prev;
 	bool *has_prev;
 
+	/* Default-binding probes point into the old table; a reload looks again. */
+	defaults_free(set);
 	ns = calloc(np->nsites + 1, sizeof(*ns));
 	prev = calloc(np->nsites + 1, sizeof(*prev));
 	has_prev = calloc(np->nsites + 1, sizeof(*has_prev));
@@ -221,6 +233,7 @@ int sites_replace(struct sites *set, const struct policy *np)
 	free(prev);
 	free(has_prev);
 	certnotify_watch_all(set);
+	defaults_check(set, NULL);
 	set->state_dirty = set->status_dirty = set->metrics_dirty = true;
 	return 0;
 }
@@ -233,13 +246,15 @@ struct siteinfo *sites_find(struct sites *set, const char *name)
 	return NULL;
 }
 
-void sites_count(const struct sites *set, size_t *bound, size_t *unbound, size_t *failed)
+void sites_count(const struct sites *set, size_t *bound, size_t *unverified, size_t *unbound,
+		 size_t *failed)
 {
-	*bound = *unbound = *failed = 0;
+	*bound = *unverified = *unbound = *failed = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		enum site_state s = set->v[i].fsm.state;
 		*bound += s == SS_BOUND || s == SS_WILDCARD;
-		*unbound += s == SS_UNBOUND;
+		*unverified += s == SS_UNVERIFIED;
+		*unbound += s == SS_UNBOUND || s == SS_WAITING;
 		*failed += s == SS_FAILED;
 	}
 }
@@ -248,6 +263,7 @@ void sites_free(struct sites *set)
 {
 	jobs_free(set);
 	certnotify_free(set);
+	defaults_free(set);
 	for (size_t i = 0; set->v && i < set->n; i++)
 		site_release(set, &set->v[i]);
 	free(set->v);

@@ -24,8 +24,9 @@ int sites_replace(struct sites *set, const struct policy *np);
 /* Are jobs running or due (the table must not be replaced then)? */
 static inline bool sites_busy(const struct sites *set) { return set->jobs_running || set->ndue; }
 struct siteinfo *sites_find(struct sites *set, const char *name);
-/* How many sites are bound (or wildcard), unbound, failed. */
-void sites_count(const struct sites *set, size_t *bound, size_t *unbound, size_t *failed);
+/* How many sites are bound (or wildcard), unverified, unbound, failed. */
+void sites_count(const struct sites *set, size_t *bound, size_t *unverified, size_t *unbound,
+		 size_t *failed);
 /* Shutdown: jobs stopped (files restored, operators told), timers and certificates freed. */
 void sites_free(struct sites *set);
 

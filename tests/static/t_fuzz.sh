@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# time-limit: 600
 # The libFuzzer targets (policy loader, template renderer, control parser, address-event ->
 # decision path) under ASan+UBSan, FUZZ_SECONDS each (20 by default here; make fuzz: 30),
 # after replaying their seed corpora (where any crasher found is kept as a regression).

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# time-limit: 600
 # Static analysis is part of the suite: clang's analyzer (scan-build) reports nothing on the
 # whole build, and cppcheck finds no warning, portability or performance problem.
 cd "$(dirname "$0")/../.."

@@ -58,7 +58,8 @@ static void test_nginx_ipv6_and_wildcard(void **state)
 	free(out);
 	s = site("*");
 	out = render(&t, &s, NULL);
-	assert_non_null(strstr(out, "\nlisten *:443 ssl;\n"));
+	assert_non_null(strstr(out, "\nlisten *:443 ssl default_server;\n"
+			       "listen [::]:443 ssl default_server;\n"));
 	free(out);
 }
 

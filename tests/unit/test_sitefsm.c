@@ -33,7 +33,7 @@ static struct sitefsm bound(void)
 	struct sitefsm f;
 
 	sitefsm_init(&f, &cfg, true, T0);
-	assert_int_equal(sitefsm_reconcile(&f, true, AT(2)), FA_START_INITIAL | FA_REINDEX);
+	assert_int_equal(sitefsm_reconcile(&f, true, AT(2), false), FA_START_INITIAL | FA_REINDEX);
 	sitefsm_job_started(&f);
 	sitefsm_job_verified(&f, &a200, AT(2), false, T0);
 	sitefsm_job_ended(&f);
@@ -53,8 +53,8 @@ static void test_init(void **state)
 	assert_int_equal(f.state, SS_FAILED);
 	cfg.wildcard = true;
 	sitefsm_init(&f, &cfg, true, T0);
-	assert_int_equal(f.state, SS_WILDCARD);
-	assert_int_equal(sitefsm_reconcile(&f, false, AT(0)), FA_START_INITIAL);
+	assert_int_equal(f.state, SS_UNVERIFIED);    /* "wildcard" once proven */
+	assert_int_equal(sitefsm_reconcile(&f, false, AT(0), false), FA_START_INITIAL);
 	assert_int_equal(sitefsm_settle(&f), 0);      /* a wildcard site never decides */
 	cfg.wildcard = false;
 }
@@ -68,18 +68,18 @@ static void test_reconcile(void **state)
 	assert_true(ipaddr_eq(&f.cur, &a201));
 	assert_int_equal(f.since, T0 - 5);
 	/* Absent at start: as if just lost. */
-	assert_int_equal(sitefsm_reconcile(&f, false, AT(3)), FA_SETTLE_WINDOW | FA_REINDEX);
+	assert_int_equal(sitefsm_reconcile(&f, false, AT(3), false), FA_SETTLE_WINDOW | FA_REINDEX);
 	assert_int_equal(f.state, SS_UNBOUND);
 	assert_int_equal(f.cur_ifindex, 3);
 	/* A site certbind only watches (no targets): bound by its address, no job. */
 	cfg.ntargets = 0;
 	sitefsm_init(&f, &cfg, true, T0);
-	assert_int_equal(sitefsm_reconcile(&f, true, AT(2)), FA_REINDEX);
+	assert_int_equal(sitefsm_reconcile(&f, true, AT(2), false), FA_REINDEX);
 	assert_int_equal(f.state, SS_BOUND);
 	cfg.ntargets = 1;
 	/* An unusable certificate: nothing to render, but the index follows the binding. */
 	sitefsm_init(&f, &cfg, false, T0);
-	assert_int_equal(sitefsm_reconcile(&f, true, AT(2)), FA_REINDEX);
+	assert_int_equal(sitefsm_reconcile(&f, true, AT(2), false), FA_REINDEX);
 	assert_int_equal(f.state, SS_FAILED);
 }
 
@@ -243,12 +243,33 @@ static void test_initial_jobs(void **state)
 	struct sitefsm f;
 
 	sitefsm_init(&f, &cfg, true, T0);
-	sitefsm_reconcile(&f, true, AT(2));
+	sitefsm_reconcile(&f, true, AT(2), false);
+	/* Present at start: not "bound" before a handshake says so. */
+	assert_int_equal(f.state, SS_UNVERIFIED);
 	sitefsm_job_started(&f);
-	/* A start-up failure is reported, and counts for nothing else. */
-	assert_int_equal(sitefsm_job_failed(&f, &a200, AT(2), true, true, T0), FA_LOG_FAILED);
+	/* A start-up failure is reported once, stays unverified, and is proven again later. */
+	assert_int_equal(sitefsm_job_failed(&f, &a200, AT(2), true, true, T0),
+			 FA_LOG_FAILED | FA_REVERIFY_ARM);
 	assert_int_equal(f.rebinds_failed, 0);
+	assert_int_equal(f.state, SS_UNVERIFIED);
+	assert_int_equal(f.reverify_ms, REVERIFY_MIN_MS);
+	assert_int_equal(sitefsm_reverify(&f), 0);          /* still in its job */
+	sitefsm_job_ended(&f);
+	assert_int_equal(sitefsm_reverify(&f), FA_START_INITIAL);
+	/* Retries fail quietly, backing off to at most 5 minutes. */
+	for (int i = 0; i < 12; i++) {
+		sitefsm_job_started(&f);
+		assert_int_equal(sitefsm_job_failed(&f, &a200, AT(2), true, true, T0), FA_REVERIFY_ARM);
+		sitefsm_job_ended(&f);
+	}
+	assert_int_equal(f.reverify_ms, REVERIFY_MAX_MS);
+	/* Proven at last: bound, and said so. */
+	sitefsm_job_started(&f);
+	assert_int_equal(sitefsm_job_verified(&f, &a200, AT(2), false, T0 + 1) &
+			 (FA_LOG_VERIFIED | FA_REVERIFY_CANCEL), FA_LOG_VERIFIED | FA_REVERIFY_CANCEL);
 	assert_int_equal(f.state, SS_BOUND);
+	assert_int_equal(f.reverify_ms, 0);
+	assert_int_equal(sitefsm_reverify(&f), 0);
 	sitefsm_job_ended(&f);
 	/* Files unchanged at the same binding: no event; rewritten: "rendered". */
 	sitefsm_job_started(&f);
@@ -283,7 +304,7 @@ static void test_cert_replaced_recovers(void **state)
 	assert_int_equal(sitefsm_cert_good(&f, true, AT(2), T0 + 2),
 			 FA_STATE_CHANGED | FA_START_INITIAL | FA_REINDEX);
 	assert_true(f.cert_ok);
-	assert_int_equal(f.state, SS_BOUND);
+	assert_int_equal(f.state, SS_UNVERIFIED);
 	assert_int_equal(f.since, T0 + 2);
 	/* A second "good" is no news. */
 	assert_int_equal(sitefsm_cert_good(&f, true, AT(2), T0 + 3), 0);
@@ -312,7 +333,7 @@ static void test_edit_keeps_binding(void **state)
 	assert_true(ipaddr_eq(&f.cur, &a200));        /* what the policy says ... */
 	assert_int_equal(sitefsm_carry(&f, &old, true, AT(2)), FA_START_INITIAL | FA_REINDEX);
 	assert_true(ipaddr_eq(&f.cur, &a201));        /* ... but the live binding stays */
-	assert_int_equal(f.state, SS_BOUND);
+	assert_int_equal(f.state, SS_UNVERIFIED);     /* proven again with the new settings */
 	assert_int_equal(f.since, T0 + 2);
 	assert_int_equal(f.rebinds_ok, 1);            /* counters are not inflated or lost */
 	/* (b) .201 lost and reported before the edit: no second address-lost, decided again. */
@@ -341,7 +362,7 @@ static void test_restart_after_crash(void **state)
 	sitefsm_init(&f, &cfg, true, T0);
 	sitefsm_restore(&f, &a200, T0 - 60);
 	/* .200 is gone: as if just lost; the decision will rebind (and the job proves it). */
-	assert_int_equal(sitefsm_reconcile(&f, false, AT(0)), FA_SETTLE_WINDOW | FA_REINDEX);
+	assert_int_equal(sitefsm_reconcile(&f, false, AT(0), false), FA_SETTLE_WINDOW | FA_REINDEX);
 	assert_int_equal(sitefsm_settle(&f), FA_DECIDE);
 	assert_int_equal(sitefsm_decided(&f, ACT_REBIND, false, T0 + 1) & FA_START_JOB, FA_START_JOB);
 	sitefsm_job_started(&f);
@@ -351,8 +372,31 @@ static void test_restart_after_crash(void **state)
 	assert_true(ipaddr_eq(&f.cur, &a201));
 }
 
+/* startup_grace_ms: an address that arrives late at boot is awaited, not lost. */
+static void test_startup_grace(void **state)
+{
+	struct sitefsm f;
+
+	sitefsm_init(&f, &cfg, true, T0);
+	assert_int_equal(sitefsm_reconcile(&f, false, AT(0), true), FA_SETTLE_GRACE | FA_REINDEX);
+	assert_int_equal(f.state, SS_WAITING);
+	assert_int_equal(sitefsm_addr_lost(&f, T0), 0);
+	/* It arrives (DHCP): rendered and proven, no alarm. */
+	assert_int_equal(sitefsm_addr_back(&f), FA_SETTLE_CANCEL | FA_STATE_CHANGED | FA_START_INITIAL);
+	assert_int_equal(f.state, SS_UNVERIFIED);
+	assert_false(f.lost_reported);
+	/* It never arrives: once the grace is over, it is lost like any other. */
+	sitefsm_init(&f, &cfg, true, T0);
+	sitefsm_reconcile(&f, false, AT(0), true);
+	assert_int_equal(sitefsm_settle(&f), FA_DECIDE);
+	assert_int_equal(f.state, SS_UNBOUND);
+	assert_int_equal(sitefsm_decided(&f, ACT_NO_CANDIDATE, false, T0) & FA_LOG_LOST, FA_LOG_LOST);
+}
+
 static void test_state_names(void **state)
 {
+	assert_string_equal(sitefsm_state_name(SS_UNVERIFIED), "unverified");
+	assert_string_equal(sitefsm_state_name(SS_WAITING), "waiting");
 	assert_string_equal(sitefsm_state_name(SS_BOUND), "bound");
 	assert_string_equal(sitefsm_state_name(SS_UNBOUND), "unbound");
 	assert_string_equal(sitefsm_state_name(SS_FAILED), "failed");
@@ -377,6 +421,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cert_replaced_recovers, setup),
 		cmocka_unit_test_setup(test_edit_keeps_binding, setup),
 		cmocka_unit_test_setup(test_restart_after_crash, setup),
+		cmocka_unit_test_setup(test_startup_grace, setup),
 		cmocka_unit_test_setup(test_state_names, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
