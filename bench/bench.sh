@@ -252,7 +252,8 @@ if phase 5; then
 say "5. idle: voluntary context switches of $REPS idle daemons over $IDLE_S s"
 pids=""
 for r in $(seq "$REPS"); do
-	daemon_conf "idle$r" 1
+	# Steady state: without the one-shot start-up grace timer (startup_grace_ms).
+	daemon_conf "idle$r" 1 "startup_grace_ms = 0;"
 	start_daemon "idle$r"
 	eval "pids=\"\$pids \$PID_idle$r\""
 done
@@ -260,16 +261,27 @@ sleep 1
 declare -A v0
 for p in $pids; do v0[$p]=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$p/status); done
 sleep "$IDLE_S"     # the measurement is of time passing: this one sleep is the point
+# Every count is read before anything is written or stopped: the daemons watch $T (their
+# certificate's directory), so a result written there or a daemon's socket going away
+# would wake the ones not yet read.
+declare -A v1
+for p in $pids; do v1[$p]=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$p/status); done
 r=0
 for p in $pids; do
 	r=$((r + 1))
-	emit "{\"bench\":\"idle\",\"rep\":$r,\"seconds\":$IDLE_S,\"wakeups\":$(( $(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$p/status) - v0[$p] ))}"
-	kill "$p"
+	emit "{\"bench\":\"idle\",\"rep\":$r,\"seconds\":$IDLE_S,\"wakeups\":$(( v1[$p] - v0[$p] ))}"
 done
+for p in $pids; do kill "$p"; done
 fi
 
 if phase 6; then
 say "6. mass renumbering: N of 250 sites of one nginx renumbered at once (N = 1, 10, 50, 200)"
+# The end-to-end phase's nginx holds 192.0.2.250:443: it goes, and so do its addresses.
+if [ -s "$T/nginx.pid" ]; then
+	kill "$(cat "$T/nginx.pid")" 2>/dev/null
+	wait_for 10 sh -c "! ss -ltn | grep -q '192.0.2.250:443'" || fail "the end-to-end nginx did not stop"
+fi
+ip addr flush dev lt0 2>/dev/null
 # Addresses of their own on mr0 (cb0's copies of these two /24s go first).
 for h in $(seq 1 254); do echo "addr del 192.0.2.$h/24 dev cb0"; echo "addr del 198.51.100.$h/24 dev cb0"; done |
 	ip -batch - 2>/dev/null

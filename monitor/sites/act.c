@@ -247,6 +247,9 @@ static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
 	case PO_DRY_RUN:
 		break;
 	}
+	/* The state changes first, so that one write of the state file carries all of it. */
+	act_apply(si, a & ~(unsigned)(FA_LOG_REBIND | FA_LOG_RENDERED | FA_LOG_FAILED |
+				       FA_LOG_VERIFIED));
 	if (a & FA_FLUSH_STATE) {
 		/* A moved binding is committed before anyone is told (certbindctl, the log). */
 		si->set->state_dirty = true;
@@ -265,8 +268,6 @@ static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
 			       it->outcome == PO_FAILED && it->rolled_back);
 		si->set->metrics_dirty = true;
 	}
-	act_apply(si, a & ~(unsigned)(FA_LOG_REBIND | FA_LOG_RENDERED | FA_LOG_FAILED |
-				       FA_LOG_VERIFIED));
 	if (done)
 		done(si->op_arg, ok, ok ? NULL : it->reason);
 	/* The default binding is proven: now on every address it should be served on. */

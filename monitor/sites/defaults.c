@@ -201,6 +201,9 @@ static bool worth_a_look(const struct addrent *e)
 
 void defaults_check(struct sites *set, const struct addrent *e)
 {
+	/* The address event path: O(1) when no site is a wildcard. */
+	if (!set->nwildcard)
+		return;
 	for (size_t i = 0; i < set->n; i++) {
 		struct siteinfo *si = &set->v[i];
 		if (!si->cfg->wildcard || si->fsm.state != SS_WILDCARD || !si->fsm.cert_ok)
@@ -216,6 +219,8 @@ void defaults_check(struct sites *set, const struct addrent *e)
 
 void defaults_forget(struct sites *set, const struct ipaddr *a)
 {
+	if (!set->nwildcard)
+		return;
 	for (size_t i = 0; i < set->n; i++)
 		if (set->v[i].cfg->wildcard)
 			forget_one(&set->v[i], a);

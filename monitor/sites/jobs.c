@@ -7,6 +7,8 @@
 
 #include "monitor/core/log.h"
 
+#define BATCH_WINDOW_MS 100
+
 struct sitejob {
 	struct sites *set;
 	struct server srv;
@@ -18,10 +20,30 @@ struct sitejob {
 	struct sitejob *next;
 };
 
+/* Puts a due site back on the list (its destination and flags are kept). 0 or -1. */
+static int jobs_readd(struct sites *set, struct siteinfo *si)
+{
+	if (set->ndue == set->capdue) {
+		size_t cap = set->capdue ? set->capdue * 2 : 64;
+		struct siteinfo **v = realloc(set->due, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		set->due = v;
+		set->capdue = cap;
+	}
+	if (!set->ndue)
+		set->due_since = si->due_since;
+	set->due[set->ndue++] = si;
+	return 0;
+}
+
 int jobs_add(struct siteinfo *si, const struct ipaddr *to, struct where at, bool initial)
 {
 	struct sites *set = si->set;
 
+	if (!set->ndue)
+		set->due_since = now_ms();
+	si->due_since = set->due_since;
 	if (set->ndue == set->capdue) {
 		size_t cap = set->capdue ? set->capdue * 2 : 64;
 		struct siteinfo **v = realloc(set->due, cap * sizeof(*v));
@@ -189,10 +211,39 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 	}
 }
 
+/*
+ * The batch window: a renumbering reaches the sites of one server over a few milliseconds
+ * (their settle timers run out one after the other). When another site of this server is
+ * about to decide, the job waits for it, up to BATCH_WINDOW_MS after the first site became
+ * due, so that all of them share one reload. A lone change never waits.
+ */
+static uint64_t batch_wait(const struct sites *set, const struct site *server, uint64_t now)
+{
+	uint64_t until = 0;
+
+	if (!server->reload || now >= set->due_since + BATCH_WINDOW_MS)
+		return 0;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct siteinfo *si = &set->v[i];
+		if (si->fsm.busy || !timer_armed(&si->settle) || si->settle.when > now + BATCH_WINDOW_MS ||
+		    !site_same_server(si->cfg, server))
+			continue;
+		if (si->settle.when > until)
+			until = si->settle.when;
+	}
+	return until > set->due_since + BATCH_WINDOW_MS ? set->due_since + BATCH_WINDOW_MS : until;
+}
+
+static void on_batch_window(void *arg)
+{
+	/* Nothing to do here: the loop pass that follows starts the jobs that are due. */
+}
+
 void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end)
 {
 	struct siteinfo **due = set->due;
 	size_t n = set->ndue, start = 0;
+	uint64_t now = now_ms(), wait;
 
 	if (!n)
 		return;
@@ -200,16 +251,29 @@ void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end)
 	set->due = NULL;
 	set->ndue = set->capdue = 0;
 	qsort(due, n, sizeof(*due), by_server);
-	for (size_t i = 1; i <= n; i++)
-		if (i == n || !site_same_server(due[start]->cfg, due[i]->cfg)) {
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && site_same_server(due[start]->cfg, due[i]->cfg))
+			continue;
+		if ((wait = batch_wait(set, due[start]->cfg, now))) {
+			/* Back on the due list; the window's timer brings the next look. */
+			for (size_t k = start; k < i; k++)
+				jobs_readd(set, due[k]);
+			/* Armed in place: re-arming moves it, never adds it twice to the heap. */
+			set->batch_timer.fn = on_batch_window;
+			set->batch_timer.arg = set;
+			loop_arm(set->L, &set->batch_timer, wait + 1);
+		} else {
 			start_one(set, due + start, i - start, on_item, on_end);
-			start = i;
 		}
+		start = i;
+	}
 	free(due);
 }
 
 void jobs_abort_all(struct sites *set)
 {
+	if (set->L)
+		loop_cancel(set->L, &set->batch_timer);
 	while (set->jobs) {
 		struct sitejob *j = set->jobs;
 		set->jobs = j->next;

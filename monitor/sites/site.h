@@ -40,6 +40,7 @@ struct siteinfo {
 	struct sitejob *job;
 	bool cert_touched;               /* a file event named its certificate or key */
 	bool due, due_initial;
+	uint64_t due_since;
 	struct ipaddr due_to;
 	struct where due_at;
 	struct ipaddr *defaults;         /* wildcard site: addresses proven to serve it */
@@ -74,10 +75,13 @@ struct sites {
 	size_t n;
 	struct siteindex index;          /* sites by current address */
 	struct siteinfo *waiting;        /* rebind sites waiting for a matching address */
+	size_t nwildcard;                /* wildcard sites (defaults.c looks only if any) */
 	struct sitejob *jobs;            /* running */
 	size_t jobs_running;
 	struct siteinfo **due;           /* join a job at the end of this loop pass */
 	size_t ndue, capdue;
+	uint64_t due_since;              /* when the oldest due site became due */
+	struct timer batch_timer;        /* the batch window of a server's job (jobs.c) */
 	struct serverrec *servers;       /* servers reloaded since start (jobs.c) */
 	size_t nservers;
 	struct certnotify *notify;       /* inotify on the certificates' directories */

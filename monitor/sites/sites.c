@@ -45,6 +45,9 @@ static void site_setup(struct sites *set, struct siteinfo *si, const struct site
 
 static int index_build(struct sites *set)
 {
+	set->nwildcard = 0;
+	for (size_t i = 0; i < set->pol->nsites; i++)
+		set->nwildcard += set->pol->sites[i].wildcard;
 	if (siteindex_init(&set->index, set->n) < 0)
 		return -1;
 	for (size_t i = 0; i < set->n; i++) {
