@@ -20,7 +20,7 @@ struct sitejob {
 	struct sitejob *next;
 };
 
-/* Puts a due site back on the list (its destination and flags are kept). 0 or -1. */
+/* Appends a due site to the list (its destination and flags are set). 0 or -1. */
 static int jobs_readd(struct sites *set, struct siteinfo *si)
 {
 	if (set->ndue == set->capdue) {
@@ -41,22 +41,13 @@ int jobs_add(struct siteinfo *si, const struct ipaddr *to, struct where at, bool
 {
 	struct sites *set = si->set;
 
-	if (!set->ndue)
-		set->due_since = now_ms();
-	si->due_since = set->due_since;
-	if (set->ndue == set->capdue) {
-		size_t cap = set->capdue ? set->capdue * 2 : 64;
-		struct siteinfo **v = realloc(set->due, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		set->due = v;
-		set->capdue = cap;
-	}
-	si->due = true;
+	si->due_since = set->ndue ? set->due_since : now_ms();
 	si->due_initial = initial;
 	si->due_to = to ? *to : (struct ipaddr){ 0 };
 	si->due_at = at;
-	set->due[set->ndue++] = si;
+	if (jobs_readd(set, si) < 0)
+		return -1;
+	si->due = true;
 	return 0;
 }
 
