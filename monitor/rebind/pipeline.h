@@ -48,6 +48,7 @@ struct pipe_item {
 	size_t nt;
 	int phase;
 	bool quick;                  /* a first look, before any reload */
+	bool tried;                  /* a handshake was started (its timeout runs) */
 	struct tlsprobe *probe;
 	struct watcher w_probe;
 	struct timer deadline, retry;

@@ -121,9 +121,14 @@ static void verify_attempt(void *arg)
 	struct ipaddr lo;
 
 	if (p->probing >= PROBES_MAX) {
-		attempt_later(it, 10);   /* bounded concurrency: wait for a slot */
+		/* Bounded concurrency: wait for a slot. Time spent queued behind other sites'
+		 * handshakes is not this site's to lose: its timeout starts with its first try. */
+		if (!it->tried)
+			loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms);
+		attempt_later(it, 10);
 		return;
 	}
+	it->tried = true;
 	if (it->wildcard) {
 		/* All addresses: loopback of the family the server must accept on. */
 		ipaddr_parse("127.0.0.1", &lo);
@@ -147,6 +152,7 @@ static void start_verify(struct pipe_item *it)
 	if (it->phase == PP_LISTEN)
 		p->listening--;
 	it->phase = PP_VERIFY;
+	it->tried = false;
 	it->reason[0] = '\0';
 	it->retry = (struct timer){ .fn = verify_attempt, .arg = it };
 	/* The verification gets its own full timeout, as a separate step after the listener. */
