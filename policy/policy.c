@@ -120,7 +120,7 @@ static void set_defaults(struct policy *p)
 static int load(config_t *cfg, int rc, const char *name, struct policy **out,
 		struct errlist *errs)
 {
-	static const char *const keys[] = { "global", "sites", NULL };
+	static const char *const keys[] = { "global", "servers", "sites", NULL };
 	struct loader L = { .path = name, .errs = errs, .nerr0 = errs->n };
 	struct policy *p;
 
@@ -137,10 +137,14 @@ static int load(config_t *cfg, int rc, const char *name, struct policy **out,
 	if (!p)
 		return -1;
 	p->path = strdup(name);
+	p->warnings = calloc(1, sizeof(*p->warnings));
 	set_defaults(p);
 	cfg_check_keys(&L, config_root_setting(cfg), keys, "the top level");
 	load_global(&L, config_root_setting(cfg), p);
 	load_sites(&L, config_root_setting(cfg), p);
+	if (p->warnings)
+		servercfg_load(&L, config_root_setting(cfg), p);
+
 	if (!config_setting_get_member(config_root_setting(cfg), "sites"))
 		errlist_add(errs, "%s: no 'sites' list: nothing to do", name);
 	if (cfg_failed_since(&L, L.nerr0)) {
@@ -181,6 +185,13 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->nsites; i++)
 		sitecfg_free(&p->sites[i]);
 	free(p->sites);
+	for (size_t i = 0; i < p->nservers; i++)
+		servercfg_free(&p->servers[i]);
+	free(p->servers);
+	if (p->warnings)
+		errlist_free(p->warnings);
+	free(p->warnings);
+
 	free(p->path);
 	free(p->state_file);
 	free(p->control_socket);

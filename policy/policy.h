@@ -12,12 +12,34 @@ enum on_change { ONC_ALERT, ONC_REBIND, ONC_IGNORE };
 enum on_failure { ONF_ROLLBACK, ONF_ALERT };
 enum san_check { SAN_WARN, SAN_REQUIRE, SAN_OFF };
 enum nonlocal_bind { NLB_CHECK, NLB_ENABLE, NLB_OFF };
-enum target_type { TGT_NGINX, TGT_TEMPLATE };
+enum target_type { TGT_NGINX, TGT_APACHE, TGT_HAPROXY, TGT_TEMPLATE };
 /* What runs a site's targets; each type has a driver (monitor/rebind/driver.h). */
-enum server_type { SRV_NGINX, SRV_COMMAND };
+enum server_type { SRV_NGINX, SRV_APACHE, SRV_HAPROXY, SRV_COMMAND };
+
+/*
+ * A server: the process that serves some sites' bindings, and how certbind checks, reloads,
+ * starts and watches it. Declared in `servers = (...)`, or implicit: sites whose per-site
+ * `reload` argv is the same share one (named by that argv).
+ */
+struct server_cfg {
+	char *name;
+	enum server_type type;
+	bool implicit;
+	char **check;            /* argv run against the rendered files, or NULL: none */
+	char **reload;           /* argv, or NULL: none (haproxy: the master CLI's reload) */
+	char **start;            /* argv that starts it when a reload killed it, or NULL */
+	char *pid_file;          /* its parent's pid (liveness), or NULL */
+	char *master_socket;     /* haproxy: the master CLI, or NULL */
+	unsigned reload_timeout_ms;
+	int line;
+	size_t nsites;
+};
+
 
 struct target {
 	enum target_type type;
+	bool typed_by_server;    /* no `type`: the site's server's own renderer */
+
 	char *output;
 	char *template_path;     /* TGT_TEMPLATE only */
 	char *template_text;     /* its content, read (and checked) at load */
@@ -43,7 +65,11 @@ struct site {
 	} follow;
 	struct target *targets;
 	size_t ntargets;
-	char **reload;           /* NULL-terminated argv, or NULL */
+	char *server_ref;        /* `server = "NAME"`, or NULL */
+	const struct server_cfg *server;  /* what runs its targets, or NULL: files only */
+	char *backend;           /* haproxy: the frontend's default_backend */
+	char *include;           /* apache: the operator's vhost body, Include'd, or NULL */
+	char **reload;           /* per-site shorthand: NULL-terminated argv, or NULL */
 	unsigned reload_timeout_ms;
 	bool verify;
 	unsigned verify_timeout_ms;
@@ -71,6 +97,9 @@ struct policy {
 	enum nonlocal_bind nonlocal_bind;
 	struct site *sites;
 	size_t nsites;
+	struct server_cfg *servers;   /* declared, then implicit */
+	size_t nservers;
+	struct errlist *warnings;     /* "FILE:LINE: message": accepted, but worth a look */
 };
 
 /* Collected error messages, each "FILE:LINE: message" (or "FILE: message"). */
@@ -94,6 +123,9 @@ int policy_load_string(const char *text, const char *name, struct policy **out,
 void policy_free(struct policy *p);
 
 const struct site *policy_site(const struct policy *p, const char *name);
+const struct server_cfg *policy_server(const struct policy *p, const char *name);
+const char *server_type_name(enum server_type t);
+
 /* True when both sites have the same settings and templates (used by reload). */
 bool site_equal(const struct site *a, const struct site *b);
 /* Sites with the same reload argv are taken to share one server. */

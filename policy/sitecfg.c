@@ -36,7 +36,8 @@ static const struct name_val families[] = {
 	{ "inet", AF_INET }, { "inet6", AF_INET6 }, { NULL, 0 },
 };
 static const struct name_val target_types[] = {
-	{ "nginx", TGT_NGINX }, { "template", TGT_TEMPLATE }, { NULL, 0 },
+	{ "nginx", TGT_NGINX }, { "apache", TGT_APACHE }, { "haproxy", TGT_HAPROXY },
+	{ "template", TGT_TEMPLATE }, { NULL, 0 },
 };
 
 static const struct name_val host_parts[] = { { "any", 0 }, { "same", 1 }, { NULL, 0 } };
@@ -156,8 +157,14 @@ static void load_targets(struct loader *L, const config_setting_t *g, struct sit
 			continue;
 		}
 		cfg_check_keys(L, t, keys, "a target");
-		if (!cfg_member(L, t, "type", CONFIG_TYPE_STRING, true, "target"))
+		if (!config_setting_get_member(t, "type") && site->server_ref) {
+			/* The server's renderer, or a template when one is named. */
+			type = config_setting_get_member(t, "template") ? TGT_TEMPLATE : TGT_NGINX;
+			tg->typed_by_server = type != TGT_TEMPLATE;
+		} else if (!cfg_member(L, t, "type", CONFIG_TYPE_STRING, true,
+				       "target (or the site's server)")) {
 			continue;
+		}
 		cfg_enum(L, t, "type", target_types, &type);
 		if (type < 0)
 			continue;
@@ -213,17 +220,32 @@ static void load_follow(struct loader *L, const config_setting_t *g, struct site
 	}
 }
 
-/* The driver a site's server gets: nginx when every target is an nginx snippet. */
+/* The driver a site without a declared server gets: its targets' server when they all
+ * render for one, else the generic command. */
 static enum server_type server_type_of(const struct site *s)
 {
-	for (size_t i = 0; i < s->ntargets; i++)
+	enum server_type t = SRV_COMMAND;
+
+	for (size_t i = 0; i < s->ntargets; i++) {
+		enum server_type ti = SRV_COMMAND;
 		switch (s->targets[i].type) {
 		case TGT_NGINX:
+			ti = SRV_NGINX;
+			break;
+		case TGT_APACHE:
+			ti = SRV_APACHE;
+			break;
+		case TGT_HAPROXY:
+			ti = SRV_HAPROXY;
 			break;
 		case TGT_TEMPLATE:
 			return SRV_COMMAND;
 		}
-	return s->ntargets ? SRV_NGINX : SRV_COMMAND;
+		if (i && ti != t)
+			return SRV_COMMAND;
+		t = ti;
+	}
+	return t;
 }
 
 /* The site's settings and the templates' content, as one text (see site_equal). */
@@ -325,12 +347,13 @@ void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site
 	static const char *const keys[] = {
 		"name", "address", "port", "interface", "certificate", "key", "server_name",
 		"on_change", "follow", "targets", "reload", "reload_timeout_ms", "verify",
-		"san_check", "alert", "allow_readable_key", NULL,
+		"san_check", "alert", "allow_readable_key", "server", "backend", "include", NULL,
 	};
 	int v;
 
 	set_defaults(site, g);
 	cfg_check_keys(L, g, keys, "a site");
+	cfg_str(L, g, "server", false, NULL, &site->server_ref);
 	load_identity(L, g, site);
 	load_certificate(L, g, site);
 	v = (int)site->on_change;
@@ -340,6 +363,18 @@ void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site
 	load_targets(L, g, site);
 	cfg_argv(L, g, "reload", &site->reload);
 	cfg_uint(L, g, "reload_timeout_ms", 1, 3600000, false, NULL, &site->reload_timeout_ms);
+	if (site->server_ref && (site->reload || config_setting_get_member(g,
+									    "reload_timeout_ms")))
+		cfg_err_at(L, config_setting_get_member(g, site->reload ? "reload"
+							: "reload_timeout_ms"),
+			   "a site with 'server' takes its reload from the server: drop the site's "
+			   "'%s'", site->reload ? "reload" : "reload_timeout_ms");
+	cfg_str(L, g, "backend", false, NULL, &site->backend);
+	if (site->backend && !valid_site_name(site->backend))
+		cfg_err_at(L, config_setting_get_member(g, "backend"), "'backend': \"%s\" must be "
+			   "1-64 characters of A-Z a-z 0-9 _ . -", site->backend);
+	cfg_str(L, g, "include", false, NULL, &site->include);
+	cfg_check_path(L, g, "include", site->include);
 	load_checks(L, g, site);
 	if (site->on_change == ONC_REBIND && site->ntargets == 0)
 		cfg_err_at(L, g, "site \"%s\": on_change = \"rebind\" needs at least one target",
@@ -357,6 +392,9 @@ void sitecfg_free(struct site *s)
 	free(s->key);
 	free(s->server_name);
 	free(s->follow.interface);
+	free(s->server_ref);
+	free(s->backend);
+	free(s->include);
 	for (size_t i = 0; i < s->ntargets; i++) {
 		free(s->targets[i].output);
 		free(s->targets[i].template_path);
@@ -379,8 +417,9 @@ bool site_argv_eq(char *const *a, char *const *b)
 
 bool site_same_server(const struct site *a, const struct site *b)
 {
-	return a->reload && b->reload && site_argv_eq(a->reload, b->reload);
+	return a->server && a->server == b->server;
 }
+
 
 bool site_equal(const struct site *a, const struct site *b)
 {

@@ -145,6 +145,8 @@ static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail
 			       : NULL);
 	add_str(o, "certificate", s->certificate);
 	add_str(o, "server_name", s->server_name);
+	add_str(o, "server", s->server ? s->server->name : NULL);
+	add_str(o, "driver", server_type_name(s->server_type));
 	json_object *t = json_object_new_array();
 	for (size_t i = 0; i < s->ntargets; i++)
 		json_object_array_add(t, json_object_new_string(s->targets[i].output));

@@ -15,6 +15,8 @@ int check_policy(const char *path, FILE *out, FILE *err)
 		rc = 78;
 		goto out;
 	}
+	for (size_t i = 0; p->warnings && i < p->warnings->n; i++)
+		errlist_add(&warns, "%s", p->warnings->msg[i]);
 	for (size_t i = 0; i < p->nsites; i++) {
 		struct certinfo ci;
 		if (cert_load(&p->sites[i], &ci, &errs, &warns) == 0)

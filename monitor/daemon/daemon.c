@@ -122,6 +122,8 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 		return 78;
 	}
 	log_init(d->pol->syslog_ident, d->pol->syslog_facility, log_stderr(), log_verbose());
+	for (size_t i = 0; d->pol->warnings && i < d->pol->warnings->n; i++)
+		log_msg(LOG_WARNING, "%s", d->pol->warnings->msg[i]);
 	if (setup_runtime(d) < 0) {
 		log_warn("start-up");
 		return 71;

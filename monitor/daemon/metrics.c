@@ -30,21 +30,16 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static const char *server_label(const struct site *s, char *buf, size_t len)
+/* A declared server's name; an implicit one is named by its reload command, as before. */
+static const char *server_label(const struct site *s)
 {
-	size_t off = 0;
-
-	/* Sites with the same reload command share a server: the command names it. */
-	buf[0] = '\0';
-	for (char *const *a = s->reload; a && *a && off < len; a++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", a == s->reload ? "" : " ", *a);
-	return s->reload ? buf : "(none)";
+	return s->server ? s->server->name : "(none)";
 }
 
 /* One line per site: what it is (endpoint, server, driver, fingerprint) and whether proven. */
 static void site_families(FILE *f, const struct sites *set)
 {
-	char ep[ENDPOINT_STRLEN], srv[512];
+	char ep[ENDPOINT_STRLEN];
 
 	family(f, "certbind_site_info", "gauge", "A site: its endpoint, server, driver and "
 	       "certificate fingerprint (always 1).");
@@ -54,9 +49,9 @@ static void site_families(FILE *f, const struct sites *set)
 			si->cfg->name, endpoint_str(si->cfg->wildcard ? NULL : &si->fsm.cur,
 						    si->cfg->port, ep, sizeof(ep)),
 			sitefsm_state_name(si->fsm.state));
-		put_label(f, server_label(si->cfg, srv, sizeof(srv)));
+		put_label(f, server_label(si->cfg));
 		fprintf(f, "\",driver=\"%s\",fingerprint=\"%s\"} 1\n",
-			driver_get(si->cfg->server_type)->name,
+			server_type_name(si->cfg->server_type),
 			si->fsm.cert_ok ? si->cert.fingerprint : "");
 	}
 	family(f, "certbind_site_bound", "gauge", "Whether a handshake proved the site's binding (1) "
@@ -121,11 +116,7 @@ static void daemon_families(FILE *f, struct daemon *d)
 	       "by certbindd took.");
 	for (size_t i = 0; i < set->nservers; i++) {
 		fputs("certbind_reload_duration_seconds{server=\"", f);
-		for (char **a = set->servers[i].reload; *a; a++) {
-			put_label(f, *a);
-			if (a[1])
-				fputc(' ', f);
-		}
+		put_label(f, set->servers[i].name);
 		fprintf(f, "\"} %.3f\n", set->servers[i].last_reload_ms / 1000.0);
 	}
 	family(f, "certbind_build_info", "gauge", "The running certbindd (always 1).");

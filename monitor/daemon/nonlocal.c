@@ -71,7 +71,7 @@ static void enable(struct daemon *d)
 static bool shared_pair(const struct sites *set, const struct site **a, const struct site **b)
 {
 	for (size_t i = 0; i < set->n; i++)
-		for (size_t k = i + 1; set->v[i].cfg->reload && k < set->n; k++)
+		for (size_t k = i + 1; set->v[i].cfg->server && k < set->n; k++)
 			if (site_same_server(set->v[i].cfg, set->v[k].cfg)) {
 				*a = set->v[i].cfg;
 				*b = set->v[k].cfg;

@@ -43,6 +43,8 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 	d->pol = np;
 	policy_free(old);
 	log_init(np->syslog_ident, np->syslog_facility, log_stderr(), log_verbose());
+	for (size_t i = 0; np->warnings && i < np->warnings->n; i++)
+		log_msg(LOG_WARNING, "%s", np->warnings->msg[i]);
 	nonlocal_apply(d);
 	ev_begin(&e, "config-reloaded");
 	ev_add(&e, "file", d->config_path);

@@ -1,34 +1,26 @@
 // SPDX-License-Identifier: MIT
-/* The driver table: nginx, and the generic command server (templates + a reload argv). */
+/* The driver table: nginx, Apache httpd, HAProxy and the generic command server. */
 #include "monitor/rebind/driver.h"
 
-static char *const *server_check(const struct server *s)
+#include <errno.h>
+
+#include "monitor/rebind/haproxy.h"
+
+/* nginx, Apache and a generic command: run the reload argv, judge its exit status. nginx's
+ * `-s reload` exits 0 even when the new configuration did not take, and `apache2ctl graceful`
+ * exits 0 before the parent finds it cannot bind: the pipeline's liveness watch, listener
+ * check and handshake tell. */
+static int argv_reload(struct srvop *op)
 {
-	return s->check;
+	if (!op->srv->cfg->reload)
+		return -ENOENT;
+	return srvop_argv(op, op->srv->cfg->reload, "reload");
 }
 
-static char *const *server_reload(const struct server *s)
-{
-	return s->reload;
-}
-
-/* nginx and a generic command have nothing to say beyond their exit status. */
-static int no_confirm(const struct server *s, char *why, size_t len)
-{
-	return 0;
-}
-
-/* nginx: `nginx -s reload` exits 0 even when the new configuration did not take; only the
- * listener check and the handshake that follow can tell. */
-static const struct driver nginx_driver = {
-	.name = "nginx", .check_argv = server_check, .reload_argv = server_reload,
-	.confirm = no_confirm,
-};
-
-static const struct driver command_driver = {
-	.name = "command", .check_argv = server_check, .reload_argv = server_reload,
-	.confirm = no_confirm,
-};
+static const struct driver nginx_driver = { .name = "nginx", .reload = argv_reload };
+static const struct driver apache_driver = { .name = "apache", .reload = argv_reload };
+static const struct driver haproxy_driver = { .name = "haproxy", .reload = haproxy_reload };
+static const struct driver command_driver = { .name = "command", .reload = argv_reload };
 
 const struct driver *driver_get(enum server_type t)
 {
@@ -36,8 +28,17 @@ const struct driver *driver_get(enum server_type t)
 	switch (t) {
 	case SRV_NGINX:
 		return &nginx_driver;
+	case SRV_APACHE:
+		return &apache_driver;
+	case SRV_HAPROXY:
+		return &haproxy_driver;
 	case SRV_COMMAND:
 		return &command_driver;
 	}
 	return &command_driver;
+}
+
+bool driver_can_reload(const struct server *s)
+{
+	return s->cfg->reload || (s->cfg->type == SRV_HAPROXY && s->cfg->master_socket);
 }

@@ -9,12 +9,16 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "monitor/core/child.h"
+#include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
 #include "monitor/core/log.h"
+#include "monitor/rebind/liveness.h"
 #include "monitor/rebind/prove.h"
 #include "monitor/rebind/targets.h"
 
-enum job_phase { JP_CHECK, JP_RELOAD, JP_PROVE, JP_ROLLBACK, JP_DONE };
+enum job_phase { JP_CHECK, JP_RELOAD, JP_PROVE, JP_ROLLBACK, JP_REPROVE, JP_DONE };
 
 struct pipe_job {
 	struct pipe_env env;
@@ -27,8 +31,15 @@ struct pipe_job {
 	uint64_t reload_start;
 	unsigned reload_ms;
 	bool proof_first;          /* nothing written: proving before any reload */
+	bool died;                 /* the server's parent exited after our reload */
+	bool restarted;            /* ... and its start command exited 0 */
 	enum job_phase phase;
-	struct child child;
+	struct srvop op;
+	struct watcher w_live;     /* pidfd of the server's parent, watched while proving */
+	pid_t pid;
+	size_t reproving;          /* rolled-back items whose old binding is being proven */
+	struct timer reaped;       /* polls until the dead parent's pid is gone */
+	uint64_t reap_deadline;
 	struct prover prover;
 	struct timer soon;         /* done is always told from the loop, never inline */
 	struct timer proven;       /* every proof is in: the next step, outside the prover */
@@ -65,7 +76,8 @@ static void fail_active(struct pipe_job *j, const char *fmt, ...)
 static void report_done(void *arg)
 {
 	struct pipe_job *j = arg;
-	struct pipe_report r = { .reloaded = j->reloaded, .reload_ms = j->reload_ms };
+	struct pipe_report r = { .reloaded = j->reloaded, .reload_ms = j->reload_ms,
+				 .restarted = j->restarted };
 
 	for (size_t i = 0; i < j->n; i++)
 		targets_free(&j->items[i]);
@@ -73,40 +85,158 @@ static void report_done(void *arg)
 	free(j);
 }
 
-static void on_rollback_reload(void *arg, const struct child_result *r)
+static void live_unwatch(struct pipe_job *j)
+{
+	if (j->w_live.fd < 0)
+		return;
+	if (j->w_live.cb)
+		loop_unwatch(j->env.L, &j->w_live);
+	close(j->w_live.fd);
+	j->w_live.fd = -1;
+}
+
+static void reprove_settled(void *arg, struct pipe_item *it, bool ok)
 {
 	struct pipe_job *j = arg;
-	char st[64], tail[96] = "";
 
-	if (child_ok(r))
-		j->reloaded = true;
-	if (r->timed_out)
-		snprintf(tail, sizeof(tail), "; the rollback reload timed out too");
-	else if (!child_ok(r))
-		snprintf(tail, sizeof(tail), "; the rollback reload failed too (%s)",
-			 child_status_str(r->status, st, sizeof(st)));
-	for (size_t i = 0; tail[0] && i < j->n; i++) {
+	it->old_served = ok ? 1 : -1;
+	it->to = it->tmp_to;
+	memcpy(it->reason, it->tmp_reason, sizeof(it->reason));
+	if (!--j->reproving)
+		loop_arm(j->env.L, &j->proven, now_ms());
+}
+
+/*
+ * The files are back and the server has them (rollback reload or a new start): prove that
+ * every rolled-back site whose old address is still here is served as before.
+ */
+static void reprove(struct pipe_job *j)
+{
+	j->phase = JP_REPROVE;
+	prove_init(&j->prover, &j->env, j->items, j->n, reprove_settled, j);
+	for (size_t i = 0; i < j->n; i++) {
 		struct pipe_item *it = &j->items[i];
-		if (it->outcome == PO_FAILED && it->rolled_back)
-			snprintf(it->reason + strlen(it->reason), sizeof(it->reason) - strlen(it->reason),
-				 "%s", tail);
+		if (it->outcome != PO_FAILED || !it->rolled_back || !it->has_from ||
+		    !it->site->verify)
+			continue;
+		it->tmp_to = it->to;
+		memcpy(it->tmp_reason, it->reason, sizeof(it->reason));
+		it->to = it->from;
+		it->tried = false;
+		j->reproving++;
+		prove_start(&j->prover, it, false);
 	}
-	j->phase = JP_DONE;
-	loop_arm(j->env.L, &j->soon, now_ms());
+	if (!j->reproving)
+		loop_arm(j->env.L, &j->proven, now_ms());
+}
+
+/* Appends "; what (why)" to the reason of every rolled-back item. */
+static void tell_rolled_back(struct pipe_job *j, const char *what, const char *why)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		struct pipe_item *it = &j->items[i];
+		size_t n = strlen(it->reason);
+		if (it->outcome == PO_FAILED && it->rolled_back)
+			snprintf(it->reason + n, sizeof(it->reason) - n, "; %s%s%s%s", what,
+				 why ? " (" : "", why ? why : "", why ? ")" : "");
+	}
+}
+
+static void on_rollback_reload(void *arg, const struct srvop_result *r)
+{
+	struct pipe_job *j = arg;
+
+	if (r->ok)
+		j->reloaded = true;
+	else if (r->timed_out)
+		tell_rolled_back(j, "the rollback reload timed out too", NULL);
+	else
+		tell_rolled_back(j, "the rollback reload failed too", r->status[0] ? r->status : r->why);
+	reprove(j);
+}
+
+static void on_started(void *arg, const struct srvop_result *r)
+{
+	struct pipe_job *j = arg;
+	struct ev e;
+
+	j->restarted = r->ok;
+	ev_begin(&e, "server-restarted");
+	ev_add(&e, "server", j->srv->cfg->name);
+	ev_addf(&e, "pid", "%d", (int)j->pid);
+	ev_add(&e, "reason", "its parent process exited after the reload; started again on the "
+	       "restored files");
+	ev_add(&e, "start", r->ok ? "ok" : r->why);
+	ev_emit(&e, r->ok ? LOG_WARNING : LOG_ERR);
+	if (r->ok)
+		j->reloaded = true;
+	else
+		tell_rolled_back(j, "starting the server again failed", r->why);
+	reprove(j);
+}
+
+/*
+ * The dead parent may stay a zombie until its parent (often PID 1) reaps it, and Apache's
+ * `-k start` then answers "already running" and exits 0: start once the pid is gone (or the
+ * reload timeout passed).
+ */
+static void start_when_reaped(void *arg)
+{
+	struct pipe_job *j = arg;
+
+	if (kill(j->pid, 0) == 0 && now_ms() < j->reap_deadline) {
+		loop_arm(j->env.L, &j->reaped, now_ms() + 100);
+		return;
+	}
+	srvop_init(&j->op, j->env.L, j->srv, on_started, j);
+	if (srvop_argv(&j->op, j->srv->cfg->start, "start") < 0)
+		on_started(j, &j->op.res);
+}
+
+/* The server died: every site of the job failed, whatever its proof said. */
+static void server_died(struct pipe_job *j)
+{
+	j->died = true;
+	live_unwatch(j);
+	prove_stop(&j->prover);
+	for (size_t i = 0; i < j->n; i++) {
+		struct pipe_item *it = &j->items[i];
+		if (it->outcome != PO_PENDING && it->outcome != PO_PROVEN)
+			continue;
+		snprintf(it->reason, sizeof(it->reason), "server \"%s\": its parent process (pid %d) "
+			 "exited after the reload; its error log says why (a Listen that cannot "
+			 "bind?)", j->srv->cfg->name, (int)j->pid);
+		it->outcome = PO_FAILED;
+	}
+	j->active = 0;
+}
+
+static void on_live(void *arg, uint32_t events)
+{
+	struct pipe_job *j = arg;
+
+	server_died(j);
+	finish(j);
 }
 
 /* Every item is decided: restore the failed ones, and reload once more if the server saw them. */
 static void finish(struct pipe_job *j)
 {
 	bool restored = false;
-	char *const *argv = j->drv->reload_argv(j->srv);
+	const struct server_cfg *s = j->srv->cfg;
+	int err = -1;
 
+	if (!j->died && live_exited(j->w_live.fd))
+		server_died(j);
+	live_unwatch(j);
 	prove_stop(&j->prover);
 	for (size_t i = 0; i < j->n; i++) {
 		struct pipe_item *it = &j->items[i];
 		if (it->outcome != PO_FAILED)
 			continue;
-		if (it->site->on_failure != ONF_ROLLBACK && !it->initial) {
+		/* A dead server cannot be started on files it refused: they go back whatever the
+		 * site's on_failure. */
+		if (it->site->on_failure != ONF_ROLLBACK && !it->initial && !j->died) {
 			it->outcome = PO_KEPT;   /* on_failure = alert: the new files stay */
 			continue;
 		}
@@ -115,13 +245,18 @@ static void finish(struct pipe_job *j)
 		it->rolled_back = rc == 0;
 		restored |= had && rc >= 0;
 	}
-	if (restored && j->reload_ran && argv) {
-		int err = child_start(j->env.L, &j->child, argv, NULL, j->srv->reload_timeout_ms,
-				      on_rollback_reload, j);
+	if (j->died && s->start) {
 		j->phase = JP_ROLLBACK;
-		if (err == 0)
-			return;
+		j->reaped = (struct timer){ .fn = start_when_reaped, .arg = j };
+		j->reap_deadline = now_ms() + s->reload_timeout_ms;
+		err = loop_arm(j->env.L, &j->reaped, now_ms());
+	} else if (restored && j->reload_ran && driver_can_reload(j->srv)) {
+		j->phase = JP_ROLLBACK;
+		srvop_init(&j->op, j->env.L, j->srv, on_rollback_reload, j);
+		err = j->drv->reload(&j->op);
 	}
+	if (err == 0)
+		return;
 	j->phase = JP_DONE;
 	loop_arm(j->env.L, &j->soon, now_ms());
 }
@@ -136,7 +271,7 @@ static bool retry_after_reload(struct pipe_job *j)
 {
 	bool any = false;
 
-	if (!j->proof_first || j->srv->synced || !j->drv->reload_argv(j->srv))
+	if (!j->proof_first || j->srv->synced || !driver_can_reload(j->srv))
 		return false;
 	j->proof_first = false;
 	prove_stop(&j->prover);
@@ -158,8 +293,12 @@ static void on_proven(void *arg)
 {
 	struct pipe_job *j = arg;
 
-	if (!retry_after_reload(j))
+	if (j->phase == JP_REPROVE) {
+		j->phase = JP_DONE;
+		loop_arm(j->env.L, &j->soon, now_ms());
+	} else if (!retry_after_reload(j)) {
 		finish(j);
+	}
 }
 
 static void on_settled(void *arg, struct pipe_item *it, bool ok)
@@ -196,23 +335,25 @@ static void start_proofs(struct pipe_job *j)
 		loop_arm(j->env.L, &j->proven, now_ms());
 }
 
-static void on_reload(void *arg, const struct child_result *r)
+static void on_reload(void *arg, const struct srvop_result *r)
 {
 	struct pipe_job *j = arg;
-	char st[64], line[256], why[256];
 
 	j->reload_ms = (unsigned)(now_ms() - j->reload_start);
-	if (r->timed_out) {
-		fail_active(j, "reload timed out after %u ms (process group killed)",
-			    j->srv->reload_timeout_ms);
-	} else if (!child_ok(r)) {
-		child_first_line(r->output, line, sizeof(line));
-		fail_active(j, "reload %s%s%s", child_status_str(r->status, st, sizeof(st)),
-			    *line ? ": " : "", line);
-	} else if (j->drv->confirm(j->srv, why, sizeof(why)) < 0) {
-		fail_active(j, "the server did not take the new configuration: %s", why);
+	j->reload_ran |= r->touched;
+	if (!r->ok) {
+		fail_active(j, "reload %s", r->why);
+	} else if (live_exited(j->w_live.fd)) {
+		server_died(j);
 	} else {
 		j->reloaded = true;
+		if (j->w_live.fd >= 0) {
+			/* Apache's parent exits after a graceful restart that cannot bind: its pidfd
+			 * turns readable then, zombie or not. */
+			j->w_live.cb = on_live;
+			j->w_live.arg = j;
+			loop_watch(j->env.L, &j->w_live, EPOLLIN);
+		}
 		start_proofs(j);
 		return;
 	}
@@ -221,56 +362,47 @@ static void on_reload(void *arg, const struct child_result *r)
 
 static void run_reload(struct pipe_job *j)
 {
-	char *const *argv = j->drv->reload_argv(j->srv);
-	int err;
-
 	j->phase = JP_RELOAD;
-	if (!argv) {
+	if (!driver_can_reload(j->srv)) {
 		start_proofs(j);
 		return;
 	}
+	/* The parent as it is before our reload: the process whose death would be ours. */
+	j->w_live.fd = live_open(j->srv->cfg->pid_file, &j->pid);
 	j->reload_start = now_ms();
-	err = child_start(j->env.L, &j->child, argv, NULL, j->srv->reload_timeout_ms, on_reload, j);
-	if (err < 0) {
-		fail_active(j, "cannot run %s: %s", argv[0], strerror(-err));
+	srvop_init(&j->op, j->env.L, j->srv, on_reload, j);
+	if (j->drv->reload(&j->op) < 0) {
+		fail_active(j, "reload %s", j->op.res.why);
 		finish(j);
-		return;
 	}
-	j->reload_ran = true;
 }
 
-static void on_check(void *arg, const struct child_result *r)
+static void on_check(void *arg, const struct srvop_result *r)
 {
 	struct pipe_job *j = arg;
-	char st[64], line[256];
 
-	if (child_ok(r)) {
+	if (r->ok) {
 		run_reload(j);
 		return;
 	}
-	/* The server never saw the files: restore them, no reload. */
-	child_first_line(r->output, line, sizeof(line));
-	if (r->timed_out)
-		fail_active(j, "configuration check timed out after %u ms", j->srv->reload_timeout_ms);
-	else
-		fail_active(j, "%s", *line ? line : child_status_str(r->status, st, sizeof(st)));
+	/* The server never saw the files: restore them, no reload. The checker's own words. */
+	fail_active(j, "configuration check failed: %s", r->line[0] ? r->line : r->why);
 	finish(j);
 }
 
 /* Files are written: check them (if the server can), then reload. */
 static void run_check(struct pipe_job *j)
 {
-	char *const *argv = j->drv->check_argv(j->srv);
-	int err;
+	char *const *argv = j->srv->cfg->check;
 
 	j->phase = JP_CHECK;
 	if (!argv) {
 		run_reload(j);
 		return;
 	}
-	err = child_start(j->env.L, &j->child, argv, NULL, j->srv->reload_timeout_ms, on_check, j);
-	if (err < 0) {
-		fail_active(j, "cannot run %s: %s", argv[0], strerror(-err));
+	srvop_init(&j->op, j->env.L, j->srv, on_check, j);
+	if (srvop_argv(&j->op, argv, "check") < 0) {
+		fail_active(j, "%s", j->op.res.why);
 		finish(j);
 	}
 }
@@ -283,7 +415,7 @@ static void log_dry_run(const struct pipe_job *j, const struct pipe_item *it)
 
 	ev_begin(&e, "dry-run");
 	ev_add(&e, "site", it->site->name);
-	ev_add(&e, "would", any ? (j->drv->reload_argv(j->srv) ? "render,reload,verify"
+	ev_add(&e, "would", any ? (driver_can_reload(j->srv) ? "render,reload,verify"
 				  : "render,verify") : "nothing (files up to date)");
 	ev_add(&e, "endpoint", endpoint_str(it->wildcard ? NULL : &it->to, it->site->port, ep,
 					    sizeof(ep)));
@@ -323,10 +455,11 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 
 	if (!j)
 		return NULL;
-	*j = (struct pipe_job){ .env = *env, .srv = srv, .drv = driver_get(srv->type),
+	*j = (struct pipe_job){ .env = *env, .srv = srv, .drv = driver_get(srv->cfg->type),
 				.items = items, .n = n, .active = n,
 				.done = done, .arg = arg };
 	j->soon = (struct timer){ .fn = report_done, .arg = j };
+	j->w_live.fd = -1;
 	j->proven = (struct timer){ .fn = on_proven, .arg = j };
 	for (size_t i = 0; i < n; i++) {
 		items[i].job = j;
@@ -334,6 +467,7 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 		items[i].rewrote = items[i].rolled_back = false;
 		items[i].reason[0] = '\0';
 		items[i].hint = NULL;
+		items[i].old_served = 0;
 	}
 	bool written = write_all(j);
 	if (!j->active) {
@@ -352,7 +486,9 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 void pipe_abort(struct pipe_job *j)
 {
 	/* Shutdown mid-job: put the files back as they were; bindings stay the old ones. */
-	child_stop(&j->child);
+	srvop_stop(&j->op);
+	live_unwatch(j);
+	loop_cancel(j->env.L, &j->reaped);
 	prove_stop(&j->prover);
 	loop_cancel(j->env.L, &j->soon);
 	loop_cancel(j->env.L, &j->proven);

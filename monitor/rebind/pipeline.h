@@ -30,6 +30,8 @@ struct pipe_item {
 	const struct site *site;
 	bool wildcard;               /* bind to all addresses (to is ignored) */
 	struct ipaddr to;
+	bool has_from;               /* the old binding's address is still here: after a */
+	struct ipaddr from;          /* rollback, prove it is served again */
 	bool initial;                /* a start-up pass at the same binding (see pipe_start) */
 	unsigned char sha256[32];    /* the certificate the endpoint must serve */
 	char fingerprint[FINGERPRINT_LEN];
@@ -40,6 +42,7 @@ struct pipe_item {
 	bool rolled_back;            /* (failed) every file is back as it was */
 	char reason[512];            /* (failed) why */
 	const char *hint;            /* (failed) what to do about it, or NULL */
+	int old_served;              /* (rolled back, has_from) 1 served again, -1 not, 0 untried */
 
 	/* the pipeline's own */
 	struct pipe_job *job;
@@ -52,6 +55,8 @@ struct pipe_item {
 	struct tlsprobe *probe;
 	struct watcher w_probe;
 	struct timer deadline, retry;
+	struct ipaddr tmp_to;        /* while proving the old binding */
+	char tmp_reason[512];
 };
 
 /* What a job runs with. */
@@ -66,7 +71,9 @@ struct pipe_env {
 struct pipe_report {
 	bool reloaded;               /* a reload (or rollback reload) exited 0: runs what is on disk */
 	unsigned reload_ms;          /* how long the (first) reload took; 0: none ran */
+	bool restarted;              /* the server died after the reload and was started again */
 };
+
 typedef void (*pipe_done_fn)(void *arg, struct pipe_item *items, size_t n,
 			     const struct pipe_report *r);
 

@@ -10,7 +10,9 @@
 struct render_vars {
 	const char *site, *address, *port, *endpoint, *certificate, *key, *server_name,
 		*fingerprint;
+	const char *backend, *include;   /* haproxy, apache: NULL if none */
 };
+
 
 /* Fills v (pointing into bufs) for site s bound to a (NULL: wildcard). */
 struct render_bufs {

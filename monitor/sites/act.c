@@ -265,7 +265,7 @@ static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
 		sitelog_verified(si, new);
 	if (a & FA_LOG_FAILED) {
 		sitelog_failed(si, old, new, it->reason, it->hint,
-			       it->outcome == PO_FAILED && it->rolled_back);
+			       it->outcome == PO_FAILED && it->rolled_back, it->old_served);
 		si->set->metrics_dirty = true;
 	}
 	if (done)

@@ -12,6 +12,7 @@
 struct sitejob {
 	struct sites *set;
 	struct server srv;
+	struct server_cfg files_only;   /* the stand-in server of a site without one */
 	struct pipe_job *pj;
 	struct pipe_item *items;
 	size_t n;
@@ -69,7 +70,7 @@ bool jobs_reserved(const struct sites *set, const struct site *self, const struc
 
 bool jobs_server_busy(const struct sites *set, const struct site *cfg)
 {
-	if (!cfg->reload)
+	if (!cfg->server)
 		return false;
 	for (const struct sitejob *j = set->jobs; j; j = j->next)
 		if (site_same_server(j->items[0].site, cfg))
@@ -77,36 +78,36 @@ bool jobs_server_busy(const struct sites *set, const struct site *cfg)
 	return false;
 }
 
-/* What is known of a server (by its reload argv); NULL if nothing yet. */
-static struct serverrec *server_rec(const struct sites *set, char *const *reload)
+/* What is known of a server (by name: it outlives policy reloads); NULL if nothing yet. */
+static struct serverrec *server_rec(const struct sites *set, const struct server_cfg *srv)
 {
-	for (size_t i = 0; reload && i < set->nservers; i++)
-		if (site_argv_eq(set->servers[i].reload, reload))
+	for (size_t i = 0; srv && i < set->nservers; i++)
+		if (!strcmp(set->servers[i].name, srv->name))
 			return &set->servers[i];
 	return NULL;
 }
 
-static struct serverrec *server_rec_add(struct sites *set, char *const *reload)
+static struct serverrec *server_rec_add(struct sites *set, const struct server_cfg *srv)
 {
-	struct serverrec *v, *s = server_rec(set, reload);
+	struct serverrec *v, *s = server_rec(set, srv);
 
-	if (s || !reload)
+	if (s || !srv)
 		return s;
 	v = realloc(set->servers, (set->nservers + 1) * sizeof(*v));
 	if (!v)
 		return NULL;
 	set->servers = v;
 	s = &set->servers[set->nservers];
-	*s = (struct serverrec){ .reload = argv_dup(reload) };
-	if (!s->reload)
+	*s = (struct serverrec){ .name = strdup(srv->name) };
+	if (!s->name)
 		return NULL;
 	set->nservers++;
 	return s;
 }
 
-static bool synced(const struct sites *set, char *const *reload)
+static bool synced(const struct sites *set, const struct server_cfg *srv)
 {
-	const struct serverrec *s = server_rec(set, reload);
+	const struct serverrec *s = server_rec(set, srv);
 
 	return s && s->synced;
 }
@@ -116,7 +117,7 @@ static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 {
 	struct sitejob *j = arg, **pp;
 	struct sites *set = j->set;
-	struct serverrec *s = r->reload_ms || r->reloaded ? server_rec_add(set, j->srv.reload)
+	struct serverrec *s = r->reload_ms || r->reloaded ? server_rec_add(set, items[0].site->server)
 							   : NULL;
 
 	/* Reloaded by us since start: the server runs what is on disk. */
@@ -124,6 +125,8 @@ static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 		s->synced = true;
 	if (s && r->reload_ms)
 		s->last_reload_ms = r->reload_ms;
+	if (s && r->restarted)
+		s->restarts++;
 	for (pp = &set->jobs; *pp; pp = &(*pp)->next)
 		if (*pp == j) {
 			*pp = j->next;
@@ -140,20 +143,17 @@ static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 	free(j);
 }
 
-/* Sites of one server sort together; sites without a reload command are each their own. */
+/* Sites of one server sort together; sites without a server are each their own. */
 static int by_server(const void *a, const void *b)
 {
 	const struct siteinfo *x = *(struct siteinfo *const *)a, *y = *(struct siteinfo *const *)b;
-	char *const *p = x->cfg->reload, *const *q = y->cfg->reload;
+	const struct server_cfg *p = x->cfg->server, *q = y->cfg->server;
 
-	if (!p || !q)
-		return !p && !q ? (x < y ? -1 : x > y) : (!p ? -1 : 1);
-	for (; *p && *q; p++, q++) {
-		int c = strcmp(*p, *q);
-		if (c)
-			return c;
-	}
-	return *p ? 1 : *q ? -1 : (x < y ? -1 : x > y);
+	if (p != q && p && q)
+		return p < q ? -1 : 1;
+	if (!p != !q)
+		return !p ? -1 : 1;
+	return x < y ? -1 : x > y;
 }
 
 static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_item_fn on_item,
@@ -171,9 +171,11 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 	}
 	*j = (struct sitejob){ .set = set, .items = j->items, .n = n, .on_item = on_item,
 			       .on_end = on_end };
-	j->srv = (struct server){ .type = first->server_type, .reload = first->reload,
-				  .reload_timeout_ms = first->reload_timeout_ms,
-				  .synced = synced(set, first->reload) };
+	/* A site without a server only has files written and proven. */
+	j->files_only = (struct server_cfg){ .name = first->name, .type = first->server_type,
+					     .reload_timeout_ms = first->reload_timeout_ms };
+	j->srv = (struct server){ .cfg = first->server ? first->server : &j->files_only,
+				  .synced = synced(set, first->server) };
 	for (size_t i = 0; i < n; i++) {
 		struct siteinfo *si = v[i];
 		struct pipe_item *it = &j->items[i];
@@ -181,6 +183,11 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 		it->wildcard = si->cfg->wildcard;
 		it->to = si->due_to;
 		it->initial = si->due_initial;
+		/* After a rollback the old binding is proven again, if its address is still here. */
+		it->from = si->fsm.cur;
+		it->has_from = !si->cfg->wildcard && si->fsm.cur.family && !it->initial &&
+			       !ipaddr_eq(&si->fsm.cur, &si->due_to) &&
+			       addrtab_find_usable(set->tab, &si->fsm.cur, 0);
 		memcpy(it->sha256, si->cert.sha256, sizeof(it->sha256));
 		memcpy(it->fingerprint, si->cert.fingerprint, sizeof(it->fingerprint));
 		it->owner = si;
@@ -212,7 +219,7 @@ static uint64_t batch_wait(const struct sites *set, const struct site *server, u
 {
 	uint64_t until = 0;
 
-	if (!server->reload || now >= set->due_since + BATCH_WINDOW_MS)
+	if (!server->server || now >= set->due_since + BATCH_WINDOW_MS)
 		return 0;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct siteinfo *si = &set->v[i];
@@ -289,7 +296,7 @@ void jobs_free(struct sites *set)
 {
 	jobs_abort_all(set);
 	for (size_t i = 0; i < set->nservers; i++)
-		argv_free(set->servers[i].reload);
+		free(set->servers[i].name);
 	free(set->servers);
 	set->servers = NULL;
 	set->nservers = 0;

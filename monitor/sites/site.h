@@ -51,11 +51,12 @@ struct siteinfo {
 
 struct stale { struct ipaddr a; unsigned port; };
 
-/* A server (sites sharing a reload argv) as jobs have seen it. */
+/* A server as jobs have seen it (by name: the record outlives policy reloads). */
 struct serverrec {
-	char **reload;                   /* owned copy */
+	char *name;                      /* owned copy */
 	bool synced;                     /* reloaded by certbindd since it started */
 	unsigned last_reload_ms;         /* how long its last reload took */
+	unsigned restarts;               /* started again after a reload killed it */
 };
 
 /* Where the table's entry e (may be NULL) sits. */

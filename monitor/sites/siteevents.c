@@ -135,7 +135,7 @@ static void add_hint(const struct siteinfo *si, struct ev *e)
 }
 
 void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const char *reason,
-		    const char *hint, bool rolled_back)
+		    const char *hint, bool rolled_back, int old_served)
 {
 	struct ev e;
 
@@ -145,6 +145,8 @@ void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const
 	ev_add(&e, "new", new);
 	ev_add(&e, "reason", reason);
 	ev_add(&e, "rollback", rolled_back ? "yes" : "no");
+	if (old_served)
+		ev_add(&e, "old_binding", old_served > 0 ? "served" : "not-served");
 	if (hint)
 		ev_add(&e, "hint", hint);
 	else

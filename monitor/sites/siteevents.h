@@ -19,9 +19,10 @@ void sitelog_rebind(struct siteinfo *si, const char *old);
 void sitelog_verified(struct siteinfo *si, const char *endpoint);
 /* event=rendered: a target rewritten at the same binding. */
 void sitelog_rendered(struct siteinfo *si, const char *endpoint);
-/* event=rebind-failed reason= rollback= [hint=], and its alert command. */
+/* event=rebind-failed reason= rollback= [old_binding=] [hint=], and its alert command.
+ * old_served: after the rollback the old binding was proven served (1), not (-1), untried (0). */
 void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const char *reason,
-		    const char *hint, bool rolled_back);
+		    const char *hint, bool rolled_back, int old_served);
 /* event=cert-mismatch for a rebind to endpoint; refused: san_check = require. */
 void sitelog_cert_mismatch(struct siteinfo *si, const char *endpoint, bool refused);
 

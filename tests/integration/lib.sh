@@ -48,13 +48,15 @@ PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	[ -f "$T/nginx.pid" ] && kill "$(cat "$T/nginx.pid")" 2>/dev/null
+	[ -f "$T/apache/httpd.pid" ] && kill "$(cat "$T/apache/httpd.pid")" 2>/dev/null
 	[ -f "$T/rsyslogd.pid" ] && kill "$(cat "$T/rsyslogd.pid")" 2>/dev/null
 	wait 2>/dev/null
 }
 trap cleanup EXIT
 
 dump_logs() {
-	for f in "$T/syslog" "$T/certbindd.stderr" "$T/nginx-error.log"; do
+	for f in "$T/syslog" "$T/certbindd.stderr" "$T/nginx-error.log" "$T/apache-error.log" \
+		 "$T/haproxy.log"; do
 		[ -s "$f" ] || continue
 		echo "---- $(basename "$f") (last 30 lines)"
 		tail -n 30 "$f"

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+/* Servers: the `servers` list with each type's Debian defaults, implicit ones, sites tied to them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy/loadutil.h"
+
+static const struct name_val server_types[] = {
+	{ "nginx", SRV_NGINX }, { "apache", SRV_APACHE }, { "haproxy", SRV_HAPROXY },
+	{ "command", SRV_COMMAND }, { NULL, 0 },
+};
+
+/* What a stock Debian 12 install of each server answers to. */
+struct server_defaults {
+	const char *const *check, *const *reload, *const *start;
+	const char *pid_file, *master_socket;
+};
+
+static const char *const nginx_check[] = { "/usr/sbin/nginx", "-t", "-q", NULL };
+static const char *const nginx_reload[] = { "/usr/sbin/nginx", "-s", "reload", NULL };
+static const char *const nginx_start[] = { "/bin/systemctl", "start", "nginx.service", NULL };
+static const char *const apache_check[] = { "/usr/sbin/apache2ctl", "-t", NULL };
+static const char *const apache_reload[] = { "/usr/sbin/apache2ctl", "graceful", NULL };
+static const char *const apache_start[] = { "/bin/systemctl", "start", "apache2.service", NULL };
+/* Debian's haproxy.service runs `-f $CONFIG`: the rendered frontends' directory is added
+ * there (CONFIG="/etc/haproxy/haproxy.cfg -f /etc/haproxy/certbind" in /etc/default/haproxy). */
+static const char *const haproxy_check[] = { "/usr/sbin/haproxy", "-c", "-f",
+	"/etc/haproxy/haproxy.cfg", "-f", "/etc/haproxy/certbind", NULL };
+static const char *const haproxy_start[] = { "/bin/systemctl", "start", "haproxy.service",
+	NULL };
+
+static const struct server_defaults *defaults_of(enum server_type t)
+{
+	static const struct server_defaults nginx = {
+		nginx_check, nginx_reload, nginx_start, "/run/nginx.pid", NULL };
+	static const struct server_defaults apache = {
+		apache_check, apache_reload, apache_start, "/run/apache2/apache2.pid", NULL };
+	static const struct server_defaults haproxy = {
+		haproxy_check, NULL, haproxy_start, "/run/haproxy.pid", "/run/haproxy-master.sock" };
+	static const struct server_defaults command = { NULL, NULL, NULL, NULL, NULL };
+
+	/* No default: -Wswitch names this place when a server type is added. */
+	switch (t) {
+	case SRV_NGINX:
+		return &nginx;
+	case SRV_APACHE:
+		return &apache;
+	case SRV_HAPROXY:
+		return &haproxy;
+	case SRV_COMMAND:
+		return &command;
+	}
+	return &command;
+}
+
+const char *server_type_name(enum server_type t)
+{
+	return cfg_enum_name(server_types, (int)t);
+}
+
+static char **argv_of(const char *const *v)
+{
+	return argv_dup((char *const *)v);
+}
+
+/* A default command must exist like one the operator wrote: a typo'd path fails at load. */
+static void default_argv(struct loader *L, const config_setting_t *g, struct server_cfg *s,
+			 const char *key, char ***argv, const char *const *def)
+{
+	if (*argv || !def)
+		return;
+	*argv = argv_of(def);
+	if (*argv && access((*argv)[0], X_OK) < 0 && strcmp(key, "start"))
+		cfg_err_at(L, g, "server \"%s\": the default %s command %s is not an executable (%s): "
+			   "install the server or set %s = [ ... ]", s->name, key, (*argv)[0],
+			   strerror(errno), key);
+}
+
+static void load_one(struct loader *L, const config_setting_t *g, struct server_cfg *s)
+{
+	static const char *const keys[] = { "name", "type", "check", "reload", "start",
+					    "pid_file", "master_socket", "reload_timeout_ms", NULL };
+	const struct server_defaults *d;
+	int type = -1;
+
+	s->line = config_setting_source_line(g);
+	s->reload_timeout_ms = 10000;
+	cfg_check_keys(L, g, keys, "a server");
+	cfg_str(L, g, "name", true, "server", &s->name);
+	if (cfg_member(L, g, "type", CONFIG_TYPE_STRING, true, "server"))
+		cfg_enum(L, g, "type", server_types, &type);
+	if (!s->name || type < 0)
+		return;
+	s->type = (enum server_type)type;
+	cfg_argv(L, g, "check", &s->check);
+	cfg_argv(L, g, "reload", &s->reload);
+	cfg_argv(L, g, "start", &s->start);
+	cfg_str(L, g, "pid_file", false, NULL, &s->pid_file);
+	cfg_check_path(L, g, "pid_file", s->pid_file);
+	cfg_str(L, g, "master_socket", false, NULL, &s->master_socket);
+	cfg_check_path(L, g, "master_socket", s->master_socket);
+	cfg_uint(L, g, "reload_timeout_ms", 1, 3600000, false, NULL, &s->reload_timeout_ms);
+	if (s->master_socket && s->type != SRV_HAPROXY)
+		cfg_err_at(L, config_setting_get_member(g, "master_socket"),
+			   "'master_socket' applies only to servers of type \"haproxy\"");
+	d = defaults_of(s->type);
+	default_argv(L, g, s, "check", &s->check, d->check);
+	default_argv(L, g, s, "reload", &s->reload, d->reload);
+	default_argv(L, g, s, "start", &s->start, d->start);
+	if (!s->pid_file && d->pid_file)
+		s->pid_file = strdup(d->pid_file);
+	if (!s->master_socket && d->master_socket)
+		s->master_socket = strdup(d->master_socket);
+	if (s->type == SRV_COMMAND && !s->reload)
+		cfg_err_at(L, g, "server \"%s\" of type \"command\" needs reload = [ ... ]", s->name);
+}
+
+/* Implicit servers, one per distinct per-site `reload` argv, come after the declared ones. */
+static size_t count_implicit(const struct policy *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nsites; i++) {
+		bool seen = false;
+		if (!p->sites[i].reload || p->sites[i].server_ref)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !p->sites[j].server_ref && site_argv_eq(p->sites[j].reload,
+								       p->sites[i].reload);
+		n += !seen;
+	}
+	return n;
+}
+
+static char *joined(char *const *argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (char *const *a = argv; *a; a++)
+		len += strlen(*a) + 1;
+	s = calloc(1, len);
+	for (char *const *a = argv; s && *a; a++) {
+		if (a != argv)
+			strcat(s, " ");
+		strcat(s, *a);
+	}
+	return s;
+}
+
+/* The shorthand `reload = [...]`: the server is named by its command, typed by its targets. */
+static struct server_cfg *implicit_for(struct policy *p, struct site *site)
+{
+	struct server_cfg *s;
+
+	for (size_t i = 0; i < p->nservers; i++)
+		if (p->servers[i].implicit && site_argv_eq(p->servers[i].reload, site->reload))
+			return &p->servers[i];
+	s = &p->servers[p->nservers++];
+	*s = (struct server_cfg){ .name = joined(site->reload), .type = site->server_type,
+				  .implicit = true, .reload = argv_dup(site->reload),
+				  .reload_timeout_ms = site->reload_timeout_ms, .line = site->line };
+	return s;
+}
+
+/* Target types a server of type t renders (templates fit every server). */
+static bool target_fits(enum server_type t, enum target_type tt)
+{
+	switch (tt) {
+	case TGT_TEMPLATE:
+		return true;
+	case TGT_NGINX:
+		return t == SRV_NGINX;
+	case TGT_APACHE:
+		return t == SRV_APACHE;
+	case TGT_HAPROXY:
+		return t == SRV_HAPROXY;
+	}
+	return false;
+}
+
+/* A target with no `type` renders for its site's server. */
+static void type_targets(struct loader *L, struct site *site, const struct server_cfg *s)
+{
+	static const enum target_type of[] = {
+		[SRV_NGINX] = TGT_NGINX, [SRV_APACHE] = TGT_APACHE, [SRV_HAPROXY] = TGT_HAPROXY,
+	};
+
+	for (size_t i = 0; i < site->ntargets; i++) {
+		if (!site->targets[i].typed_by_server)
+			continue;
+		if (s->type == SRV_COMMAND)
+			errlist_add(L->errs, "%s:%d: site \"%s\": server \"%s\" is of type \"command\": "
+				    "its targets need type = \"template\" and a template", L->path,
+				    site->line, site->name, s->name);
+		else
+			site->targets[i].type = of[s->type];
+	}
+}
+
+/* What a renderer needs of its site: HAProxy finds a key only by its own rules. */
+static void target_rules(struct loader *L, const struct site *site)
+{
+	for (size_t i = 0; i < site->ntargets; i++) {
+		if (site->targets[i].type != TGT_HAPROXY || !site->certificate || !site->key)
+			continue;
+		size_t n = strlen(site->certificate);
+		if (!site->backend)
+			errlist_add(L->errs, "%s:%d: site \"%s\": a haproxy target needs backend = "
+				    "\"NAME\" (the frontend's default_backend)", L->path, site->line,
+				    site->name);
+		if (strcmp(site->key, site->certificate) &&
+		    (strncmp(site->key, site->certificate, n) || strcmp(site->key + n, ".key")))
+			errlist_add(L->errs, "%s:%d: site \"%s\": HAProxy loads a certificate's key from "
+				    "the same file or from \"%s.key\" beside it: set key to one of "
+				    "these", L->path, site->line, site->name, site->certificate);
+		return;
+	}
+}
+
+static void tie_site(struct loader *L, struct policy *p, struct site *site)
+{
+	const struct server_cfg *s;
+
+	if (!site->server_ref) {
+		if (site->reload)
+			site->server = implicit_for(p, site);
+		target_rules(L, site);
+		return;
+	}
+	s = policy_server(p, site->server_ref);
+	if (!s) {
+		errlist_add(L->errs, "%s:%d: site \"%s\": no server named \"%s\" in 'servers'",
+			    L->path, site->line, site->name, site->server_ref);
+		return;
+	}
+	site->server = s;
+	site->server_type = s->type;
+	type_targets(L, site, s);
+	target_rules(L, site);
+	for (size_t i = 0; i < site->ntargets; i++)
+
+		if (!target_fits(s->type, site->targets[i].type))
+			errlist_add(L->errs, "%s:%d: site \"%s\": a target of this type cannot be served "
+				    "by server \"%s\" (type \"%s\")", L->path, site->line, site->name,
+				    s->name, server_type_name(s->type));
+}
+
+void servercfg_load(struct loader *L, const config_setting_t *root, struct policy *p)
+{
+	config_setting_t *list = cfg_member(L, root, "servers", CONFIG_TYPE_LIST, false, NULL);
+	size_t declared = list ? (size_t)config_setting_length(list) : 0;
+
+	p->servers = calloc(declared + count_implicit(p) + 1, sizeof(*p->servers));
+	if (!p->servers)
+		return;
+	for (size_t i = 0; i < declared; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct server_cfg *s = &p->servers[p->nservers];
+
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			cfg_err_at(L, g, "each server must be a group { name = ...; type = ...; }");
+			continue;
+		}
+		p->nservers++;
+		load_one(L, g, s);
+		for (size_t j = 0; s->name && j + 1 < p->nservers; j++)
+			if (p->servers[j].name && !strcmp(p->servers[j].name, s->name))
+				cfg_err_at(L, g, "duplicate server name \"%s\" (first at line %d)",
+					   s->name, p->servers[j].line);
+	}
+	for (size_t i = 0; i < p->nsites; i++)
+		if (p->sites[i].name)
+			tie_site(L, p, &p->sites[i]);
+	for (size_t i = 0; i < p->nsites; i++)
+		if (p->sites[i].server)
+			((struct server_cfg *)p->sites[i].server)->nsites++;
+	for (size_t i = 0; i < p->nservers; i++)
+		if (!p->servers[i].nsites && p->servers[i].name)
+			errlist_add(p->warnings, "%s:%d: server \"%s\" has no sites", L->path,
+				    p->servers[i].line, p->servers[i].name);
+}
+
+void servercfg_free(struct server_cfg *s)
+{
+	free(s->name);
+	argv_free(s->check);
+	argv_free(s->reload);
+	argv_free(s->start);
+	free(s->pid_file);
+	free(s->master_socket);
+}
+
+const struct server_cfg *policy_server(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nservers; i++)
+		if (p->servers[i].name && !strcmp(p->servers[i].name, name))
+			return &p->servers[i];
+	return NULL;
+}
