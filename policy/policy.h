@@ -73,6 +73,8 @@ struct site {
 	unsigned reload_timeout_ms;
 	bool verify;
 	unsigned verify_timeout_ms;
+	char *verify_ca_file;    /* the proof also verifies the served chain against it */
+	bool verify_chain;       /* ... or against the system trust store */
 	enum on_failure on_failure;
 	enum san_check san_check;
 	int alert_priority;      /* LOG_* */

@@ -249,6 +249,19 @@ static void tie_site(struct loader *L, struct policy *p, struct site *site)
 				    s->name, server_type_name(s->type));
 }
 
+/* A site moved to another server, or its server to another type, renders anew: its
+ * canonical form (site_equal) names both. */
+static void canon_server(struct site *site)
+{
+	char *c = NULL;
+
+	if (site->canon && asprintf(&c, "%s\nserver=%s/%s", site->canon, site->server->name,
+				    server_type_name(site->server->type)) > 0) {
+		free(site->canon);
+		site->canon = c;
+	}
+}
+
 void servercfg_load(struct loader *L, const config_setting_t *root, struct policy *p)
 {
 	config_setting_t *list = cfg_member(L, root, "servers", CONFIG_TYPE_LIST, false, NULL);
@@ -276,8 +289,10 @@ void servercfg_load(struct loader *L, const config_setting_t *root, struct polic
 		if (p->sites[i].name)
 			tie_site(L, p, &p->sites[i]);
 	for (size_t i = 0; i < p->nsites; i++)
-		if (p->sites[i].server)
+		if (p->sites[i].server) {
 			((struct server_cfg *)p->sites[i].server)->nsites++;
+			canon_server(&p->sites[i]);
+		}
 	for (size_t i = 0; i < p->nservers; i++)
 		if (!p->servers[i].nsites && p->servers[i].name)
 			errlist_add(p->warnings, "%s:%d: server \"%s\" has no sites", L->path,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "policy/canon.h"
 #include "policy/loadutil.h"
@@ -316,7 +317,8 @@ static void load_certificate(struct loader *L, const config_setting_t *g, struct
 /* verify = { ... }, san_check, alert = { ... }: how a rebind is proven and failures told. */
 static void load_checks(struct loader *L, const config_setting_t *g, struct site *site)
 {
-	static const char *const vkeys[] = { "enabled", "timeout_ms", "on_failure", NULL };
+	static const char *const vkeys[] = { "enabled", "timeout_ms", "on_failure", "ca_file",
+					     "chain", NULL };
 	static const char *const akeys[] = { "priority", "repeat_s", "command", "timeout_ms",
 					     NULL };
 	config_setting_t *s;
@@ -329,6 +331,12 @@ static void load_checks(struct loader *L, const config_setting_t *g, struct site
 		v = (int)site->on_failure;
 		cfg_enum(L, s, "on_failure", on_failures, &v);
 		site->on_failure = (enum on_failure)v;
+		cfg_str(L, s, "ca_file", false, NULL, &site->verify_ca_file);
+		cfg_check_path(L, s, "ca_file", site->verify_ca_file);
+		if (site->verify_ca_file && access(site->verify_ca_file, R_OK) < 0)
+			cfg_err_at(L, config_setting_get_member(s, "ca_file"), "'ca_file': \"%s\": %s",
+				   site->verify_ca_file, strerror(errno));
+		cfg_bool(L, s, "chain", &site->verify_chain);
 	}
 	v = (int)site->san_check;
 	cfg_enum(L, g, "san_check", san_checks, &v);
@@ -393,6 +401,7 @@ void sitecfg_free(struct site *s)
 	free(s->server_name);
 	free(s->follow.interface);
 	free(s->server_ref);
+	free(s->verify_ca_file);
 	free(s->backend);
 	free(s->include);
 	for (size_t i = 0; i < s->ntargets; i++) {

@@ -13,6 +13,7 @@
 #include "monitor/core/log.h"
 #include "monitor/out/state.h"
 #include "monitor/rebind/tlsprobe.h"
+#include "monitor/rebind/trust.h"
 #include "monitor/sites/act.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/statefile.h"
@@ -235,6 +236,7 @@ void daemon_free(struct daemon *d)
 	addrtab_free(d->tab);
 	listeners_close(d->listeners);
 	SSL_CTX_free(d->sslctx);
+	trust_free_all();
 	loop_cancel(&d->L, &d->metrics_timer);
 	loop_cancel(&d->L, &d->watchdog);
 	loop_free(&d->L);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 
+#include "monitor/rebind/apache.h"
 #include "monitor/rebind/haproxy.h"
 
 /* nginx, Apache and a generic command: run the reload argv, judge its exit status. nginx's
@@ -18,7 +19,7 @@ static int argv_reload(struct srvop *op)
 }
 
 static const struct driver nginx_driver = { .name = "nginx", .reload = argv_reload };
-static const struct driver apache_driver = { .name = "apache", .reload = argv_reload };
+static const struct driver apache_driver = { .name = "apache", .reload = apache_reload };
 static const struct driver haproxy_driver = { .name = "haproxy", .reload = haproxy_reload };
 static const struct driver command_driver = { .name = "command", .reload = argv_reload };
 

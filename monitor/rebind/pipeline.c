@@ -79,6 +79,7 @@ static void report_done(void *arg)
 	struct pipe_report r = { .reloaded = j->reloaded, .reload_ms = j->reload_ms,
 				 .restarted = j->restarted };
 
+	srvop_stop(&j->op);
 	for (size_t i = 0; i < j->n; i++)
 		targets_free(&j->items[i]);
 	j->done(j->arg, j->items, j->n, &r);

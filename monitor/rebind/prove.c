@@ -10,6 +10,7 @@
 #include "monitor/core/log.h"
 #include "monitor/rebind/targets.h"
 #include "monitor/rebind/tlsprobe.h"
+#include "monitor/rebind/trust.h"
 #include "netlink/listeners.h"
 
 #define VERIFY_RETRY_MS 100
@@ -85,6 +86,27 @@ static void attempt_later(struct pipe_item *it, uint64_t ms)
 	loop_arm(it->prover->L, &it->retry, now_ms() + ms);
 }
 
+/*
+ * verify.ca_file / verify.chain: the served chain must also verify, for the address
+ * connected to, as a browser connecting by IP would check it.
+ */
+static bool chain_verifies(struct pipe_item *it)
+{
+	const struct site *s = it->site;
+	X509_STORE *store;
+	char why[256];
+
+	if (!s->verify_ca_file && !s->verify_chain)
+		return true;
+	store = trust_store(s->verify_ca_file, why, sizeof(why));
+	if (!store || tlsprobe_verify_chain(it->probe, store, &it->to, why, sizeof(why)) < 0) {
+		snprintf(it->reason, sizeof(it->reason), "%s%s", why,
+			 s->verify_ca_file ? " (verify.ca_file)" : " (system trust store)");
+		return false;
+	}
+	return true;
+}
+
 static void on_probe(void *arg, uint32_t events)
 {
 	struct pipe_item *it = arg;
@@ -98,9 +120,15 @@ static void on_probe(void *arg, uint32_t events)
 	}
 	if (r < 0)
 		snprintf(it->reason, sizeof(it->reason), "%s", tlsprobe_error(it->probe));
+	bool chain_ok = r == 1 && !memcmp(digest, it->sha256, 32) && chain_verifies(it);
 	stop_probe(p, it);
-	if (r == 1 && !memcmp(digest, it->sha256, 32)) {
+	if (chain_ok) {
 		settle(it, true);
+		return;
+	}
+	if (r == 1 && !memcmp(digest, it->sha256, 32)) {
+		/* The right certificate, but not one a client would accept here: it->reason. */
+		attempt_later(it, VERIFY_RETRY_MS);
 		return;
 	}
 	if (r == 1) {

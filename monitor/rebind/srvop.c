@@ -3,7 +3,9 @@
 #include "monitor/rebind/srvop.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void told(void *arg)
 {
@@ -16,7 +18,7 @@ void srvop_init(struct srvop *op, struct loop *L, const struct server *srv, srvo
 		void *arg)
 {
 	srvop_stop(op);
-	*op = (struct srvop){ .L = L, .srv = srv, .done = done, .arg = arg };
+	*op = (struct srvop){ .L = L, .srv = srv, .done = done, .arg = arg, .aux_fd = -1 };
 	op->tick = (struct timer){ .fn = told, .arg = op };
 }
 
@@ -42,7 +44,10 @@ const char *srvop_error_line(const char *output, char *buf, size_t len)
 		size_t n = strcspn(p, "\n");
 		if (n && !noise(p, n)) {
 			char line[1024];
-			snprintf(line, sizeof(line), "%.*s", (int)(n < 1000 ? n : 1000), p);
+			/* "AH00526: Syntax error on line 1 of FILE:" says what comes on the next line. */
+			size_t m = p[n] && p[n - 1] == ':' ? strcspn(p + n + 1, "\n") : 0;
+			snprintf(line, sizeof(line), "%.*s%s%.*s", (int)(n < 500 ? n : 500), p,
+				 m ? " " : "", (int)(m < 500 ? m : 500), m ? p + n + 1 : "");
 			return child_first_line(line, buf, len);
 		}
 		p += n + (p[n] == '\n');
@@ -91,4 +96,9 @@ void srvop_stop(struct srvop *op)
 	child_stop(&op->child);
 	mcli_stop(&op->cli);
 	loop_cancel(op->L, &op->tick);
+	free(op->priv);
+	op->priv = NULL;
+	if (op->aux_fd >= 0)
+		close(op->aux_fd);
+	op->aux_fd = -1;
 }

@@ -47,6 +47,8 @@ struct srvop {
 	void *arg;
 	srvop_done_fn outer_done;  /* a driver's step within a step: who to tell at the end */
 	void *outer_arg;
+	void *priv;                /* the driver's own (freed by srvop_stop) */
+	int aux_fd;                /* the driver's own (closed by srvop_stop), or -1 */
 };
 
 

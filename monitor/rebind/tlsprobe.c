@@ -131,6 +131,31 @@ int tlsprobe_step(struct tlsprobe *p, unsigned char sha256[32])
 	return fail(p, "handshake", ERR_reason_error_string(ERR_peek_last_error()));
 }
 
+int tlsprobe_verify_chain(const struct tlsprobe *p, X509_STORE *store, const struct ipaddr *a,
+			  char *why, size_t len)
+{
+	X509 *leaf = SSL_get0_peer_certificate(p->ssl);
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(p->ssl);
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	char ip[IPADDR_STRLEN];
+	int ok = -1, err;
+
+	ipaddr_str(a, ip, sizeof(ip));
+	if (!leaf || !ctx || X509_STORE_CTX_init(ctx, store, leaf, chain) != 1) {
+		snprintf(why, len, "%s", leaf ? "out of memory" : "no certificate served");
+	} else if (X509_VERIFY_PARAM_set1_ip_asc(X509_STORE_CTX_get0_param(ctx), ip) != 1) {
+		snprintf(why, len, "cannot check the address %s", ip);
+	} else if (X509_verify_cert(ctx) == 1) {
+		ok = 0;
+	} else {
+		err = X509_STORE_CTX_get_error(ctx);
+		snprintf(why, len, "the served chain does not verify for %s: %s", ip,
+			 X509_verify_cert_error_string(err));
+	}
+	X509_STORE_CTX_free(ctx);
+	return ok;
+}
+
 const char *tlsprobe_error(const struct tlsprobe *p)
 {
 	return p->err[0] ? p->err : "no answer";

@@ -22,6 +22,12 @@ uint32_t tlsprobe_events(const struct tlsprobe *p);
 /* Advances: 1 handshake done (digest filled), 0 in progress, -1 failed (see error). */
 int tlsprobe_step(struct tlsprobe *p, unsigned char sha256[32]);
 const char *tlsprobe_error(const struct tlsprobe *p);
+/*
+ * After a handshake: does the served chain verify against store, for the address a, as a
+ * client connecting by IP would (X509_check_ip)? 0 yes; -1 no, with why filled.
+ */
+int tlsprobe_verify_chain(const struct tlsprobe *p, X509_STORE *store, const struct ipaddr *a,
+			  char *why, size_t len);
 void tlsprobe_free(struct tlsprobe *p);
 
 #endif

@@ -59,7 +59,7 @@ echo '    NoSuchDirective on' > "$T/apache/body/www.conf"
 r1=$(apache_reloads)
 ip addr add 192.0.2.202/24 dev cb0
 out=$(ctl rebind www 192.0.2.202 2>&1) && fail "rebind with a broken body succeeded: $out"
-wait_for 10 log_has 'event=rebind-failed site=www .*reason="configuration check failed: AH00526: Syntax error on line 1 of '"$T"'/apache/body/www.conf:.*rollback=yes' ||
+wait_for 10 log_has 'event=rebind-failed site=www .*reason="configuration check failed: AH00526: Syntax error on line 1 of '"$T"'/apache/body/www.conf: Invalid command .NoSuchDirective.*rollback=yes' ||
 	fail "no rebind-failed with apache2 -t's words"
 cmp -s "$T/apache/sites/www.conf" "$T/www.before" || fail "vhost not restored byte for byte"
 [ "$(apache_reloads)" -eq "$r1" ] || fail "apache was reloaded although its check failed"

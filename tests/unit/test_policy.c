@@ -319,6 +319,103 @@ static void test_all_errors_reported(void **state)
 	free(e);
 }
 
+/* Three declared servers, each type's defaults, targets typed by their server. */
+static void test_servers(void **state)
+{
+	struct policy *p = NULL;
+	char *text = NULL, *e;
+
+	assert_true(asprintf(&text, "servers = (\n"
+		       "  { name = \"lb\"; type = \"haproxy\"; master_socket = \"/run/m.sock\";\n"
+		       "    check = [ \"/bin/true\" ]; },\n"
+		       "  { name = \"web\"; type = \"command\"; reload = [ \"/bin/true\" ]; }\n"
+		       ");\n"
+		       "sites = (\n"
+		       "  { name = \"a\"; server = \"lb\"; address = \"192.0.2.1\"; port = 443;\n"
+		       "    certificate = \"/c.pem\"; key = \"/c.pem.key\"; backend = \"be\";\n"
+		       "    targets = ( { output = \"/etc/haproxy/certbind/a.cfg\"; } ); },\n"
+		       "  { name = \"b\"; server = \"web\"; address = \"192.0.2.2\"; port = 443;\n"
+		       "    certificate = \"/c.pem\"; key = \"/k\";\n"
+		       "    targets = ( { output = \"/x\"; template = \"%s\"; } ); },\n"
+		       "  { name = \"c\"; address = \"192.0.2.3\"; port = 443; certificate = \"/c\";\n"
+		       "    key = \"/k\"; targets = ( { type = \"nginx\"; output = \"/y\"; } );\n"
+		       "    reload = [ \"/bin/true\", \"x\" ]; },\n"
+		       "  { name = \"d\"; address = \"192.0.2.4\"; port = 443; certificate = \"/c\";\n"
+		       "    key = \"/k\"; targets = ( { type = \"nginx\"; output = \"/z\"; } );\n"
+		       "    reload = [ \"/bin/true\", \"x\" ]; }\n"
+		       ");\n", tmpl_ok) > 0);
+	e = load(text, &p);
+	free(text);
+	if (e)
+		fail_msg("%s", e);
+	assert_int_equal(p->nservers, 3);
+	const struct site *a = policy_site(p, "a"), *c = policy_site(p, "c"),
+			  *d = policy_site(p, "d");
+	assert_string_equal(a->server->name, "lb");
+	assert_int_equal(a->targets[0].type, TGT_HAPROXY);
+	assert_int_equal(a->server_type, SRV_HAPROXY);
+	assert_string_equal(a->server->master_socket, "/run/m.sock");
+	assert_string_equal(a->server->check[0], "/bin/true");
+	assert_string_equal(a->server->start[0], "/bin/systemctl");
+	assert_null(a->server->reload);   /* the master CLI's reload */
+	assert_string_equal(a->server->pid_file, "/run/haproxy.pid");
+	assert_int_equal(policy_site(p, "b")->targets[0].type, TGT_TEMPLATE);
+	/* The shorthand: one implicit server for the same reload argv, named by it. */
+	assert_ptr_equal(c->server, d->server);
+	assert_true(c->server->implicit);
+	assert_string_equal(c->server->name, "/bin/true x");
+	assert_int_equal(c->server->type, SRV_NGINX);
+	assert_null(c->server->check);
+	assert_int_equal(p->warnings->n, 0);
+	policy_free(p);
+}
+
+static void test_server_errors(void **state)
+{
+	expect_error("servers = ( { name = \"x\"; type = \"command\"; reload = [ \"/bin/true\" ]; } );\n"
+		     SITE_HEAD "  address = \"192.0.2.1\"; server = \"nope\"; } );\n",
+		     "test.conf:2: site \"www\": no server named \"nope\" in 'servers'");
+	expect_error("servers = ( { name = \"x\"; type = \"lighttpd\"; } );\n" SITE_HEAD
+		     "  address = \"192.0.2.1\"; } );\n", "'type' must be one of nginx | apache | "
+		     "haproxy | command");
+	expect_error("servers = ( { name = \"x\"; type = \"command\"; } );\n" SITE_HEAD
+		     "  address = \"192.0.2.1\"; server = \"x\"; } );\n",
+		     "test.conf:1: server \"x\" of type \"command\" needs reload");
+	expect_error("servers = ( { name = \"x\"; type = \"command\"; reload = [ \"/bin/true\" ]; } );\n"
+		     SITE_HEAD "  address = \"192.0.2.1\"; server = \"x\";\n"
+		     "  reload = [ \"/bin/true\" ]; } );\n",
+		     "a site with 'server' takes its reload from the server");
+	expect_error("servers = ( { name = \"x\"; type = \"command\"; reload = [ \"/bin/true\" ]; },\n"
+		     "  { name = \"x\"; type = \"command\"; reload = [ \"/bin/true\" ]; } );\n"
+		     SITE_HEAD "  address = \"192.0.2.1\"; } );\n", "duplicate server name \"x\"");
+	/* HAProxy finds a key only beside the certificate or in it. */
+	expect_error("sites = ( { name = \"w\"; address = \"192.0.2.1\"; port = 443;\n"
+		     "  certificate = \"/c.pem\"; key = \"/private/c.key\"; backend = \"be\";\n"
+		     "  targets = ( { type = \"haproxy\"; output = \"/f\"; } ); } );\n",
+		     "HAProxy loads a certificate's key from the same file or from \"/c.pem.key\"");
+	expect_error("sites = ( { name = \"w\"; address = \"192.0.2.1\"; port = 443;\n"
+		     "  certificate = \"/c.pem\"; key = \"/c.pem\";\n"
+		     "  targets = ( { type = \"haproxy\"; output = \"/f\"; } ); } );\n",
+		     "a haproxy target needs backend");
+	/* A declared nginx server cannot render an Apache vhost. */
+	expect_error("servers = ( { name = \"x\"; type = \"nginx\"; check = [ \"/bin/true\" ];\n"
+		     "  reload = [ \"/bin/true\" ]; } );\n" SITE_HEAD "  address = \"192.0.2.1\";\n"
+		     "  server = \"x\"; targets = ( { type = \"apache\"; output = \"/f\"; } ); } );\n",
+		     "a target of this type cannot be served by server \"x\" (type \"nginx\")");
+}
+
+static void test_server_without_sites(void **state)
+{
+	struct policy *p = NULL;
+
+	assert_null(load("servers = ( { name = \"idle\"; type = \"command\";\n"
+			 "  reload = [ \"/bin/true\" ]; } );\n" SITE_HEAD
+			 "  address = \"192.0.2.1\"; } );\n", &p));
+	assert_int_equal(p->warnings->n, 1);
+	assert_string_equal(p->warnings->msg[0], "test.conf:1: server \"idle\" has no sites");
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,7 +430,8 @@ int main(void)
 		cmocka_unit_test(test_template_placeholder), cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_unsafe_path), cmocka_unit_test(test_command_not_executable),
 		cmocka_unit_test(test_bad_enum), cmocka_unit_test(test_bad_site_name),
-		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_all_errors_reported), cmocka_unit_test(test_servers),
+		cmocka_unit_test(test_server_errors), cmocka_unit_test(test_server_without_sites),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

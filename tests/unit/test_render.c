@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Renderers: the nginx snippet, templates, IPv6 brackets, wildcard. */
+/* Renderers: the nginx snippet, Apache vhost, HAProxy frontend, templates, IPv6, wildcard. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,11 +88,55 @@ static void test_deterministic(void **state)
 	free(b);
 }
 
+static void test_apache(void **state)
+{
+	struct target t = { .type = TGT_APACHE };
+	struct site s = site("2001:db8::200");
+	char *out;
+
+	s.include = "/etc/apache2/certbind-body/www.conf";
+	out = render(&t, &s, NULL);
+	assert_non_null(strstr(out, "\nListen [2001:db8::200]:443 https\n"
+			       "<VirtualHost [2001:db8::200]:443>\n"
+			       "    ServerName www.example.test\n"
+			       "    SSLEngine on\n"
+			       "    SSLCertificateFile /etc/ssl/www.pem\n"
+			       "    SSLCertificateKeyFile /etc/ssl/private/www.key\n"
+			       "    Include /etc/apache2/certbind-body/www.conf\n"
+			       "</VirtualHost>\n"));
+	free(out);
+	s = site("*");
+	out = render(&t, &s, NULL);
+	assert_non_null(strstr(out, "\nListen 443 https\n<VirtualHost *:443>\n"));
+	assert_null(strstr(out, "Include"));
+	free(out);
+}
+
+static void test_haproxy(void **state)
+{
+	struct target t = { .type = TGT_HAPROXY };
+	struct site s = site("192.0.2.201");
+	char *out;
+
+	s.backend = "be_www";
+	out = render(&t, &s, NULL);
+	assert_non_null(strstr(out, "\nfrontend certbind-www\n"
+			       "    bind 192.0.2.201:443 ssl crt /etc/ssl/www.pem\n"
+			       "    default_backend be_www\n"));
+	free(out);
+	s = site("*");
+	s.backend = "be_www";
+	out = render(&t, &s, NULL);
+	assert_non_null(strstr(out, "    bind :::443 v4v6 ssl crt /etc/ssl/www.pem\n"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nginx_ipv4), cmocka_unit_test(test_nginx_ipv6_and_wildcard),
 		cmocka_unit_test(test_template), cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_apache), cmocka_unit_test(test_haproxy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

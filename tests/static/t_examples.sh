@@ -1,0 +1,18 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Every policy in dist/examples/ (one per server type) loads: certbindd -t finds nothing wrong
+# in it but the absent certificates and template of a machine that is not the example's.
+cd "$(dirname "$0")/../.."
+B=${BUILD:-build}
+n=0
+for f in dist/examples/*.conf; do
+	out=$("$B/certbindd" -t -c "$f" 2>&1)
+	bad=$(printf '%s\n' "$out" | grep -Ev '^site [a-z]+: certificate /[^ ]*: No such file or directory$|: template "/[^"]*": No such file or directory$|: configuration (invalid|OK)')
+	[ -z "$bad" ] || { echo "FAIL: t_examples: $f: $bad"; exit 1; }
+	n=$((n + 1))
+done
+for t in nginx apache haproxy command; do
+	[ -f "dist/examples/$t.conf" ] || { echo "FAIL: t_examples: no example for type $t"; exit 1; }
+	grep -q "type = \"$t\"" "dist/examples/$t.conf" || { echo "FAIL: t_examples: $t.conf declares no $t server"; exit 1; }
+done
+echo "PASS: t_examples ($n policies)"

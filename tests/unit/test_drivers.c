@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/* Drivers' readings: HAProxy's `show proc` (2.6) after a reload that took and one refused;
+ * the children of a process, by which Apache's new generation is seen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "monitor/rebind/apache.h"
+#include "monitor/rebind/haproxy.h"
+
+/* Captured from haproxy 2.6.12 (Debian 12) after a reload that took. */
+static const char took[] =
+	"#<PID>          <type>          <reloads>       <uptime>        <version>      \n"
+	"16              master          2 [failed: 0]   0d00h00m06s     2.6.12-1+deb12u4\n"
+	"# workers\n"
+	"240             worker          0               0d00h00m01s     2.6.12-1+deb12u4\n"
+	"# old workers\n"
+	"197             worker          1               0d00h00m05s     2.6.12-1+deb12u4\n"
+	"# programs\n\n";
+
+/* ... and after one that could not bind: the old worker stays, the master counts a failure. */
+static const char refused[] =
+	"#<PID>          <type>          <reloads>       <uptime>        <version>      \n"
+	"16              master          1 [failed: 1]   0d00h00m05s     2.6.12-1+deb12u4\n"
+	"# workers\n"
+	"17              worker          1               0d00h00m05s     2.6.12-1+deb12u4\n"
+	"# programs\n\n";
+
+static void test_took(void **state)
+{
+	struct haproxy_proc p;
+
+	assert_int_equal(haproxy_parse_proc(took, &p), 0);
+	assert_int_equal(p.reloads, 2);
+	assert_int_equal(p.failed, 0);
+	assert_int_equal(p.workers, 1);   /* old workers are not current ones */
+	assert_int_equal(p.fresh, 1);
+}
+
+static void test_refused(void **state)
+{
+	struct haproxy_proc p;
+
+	assert_int_equal(haproxy_parse_proc(refused, &p), 0);
+	assert_int_equal(p.reloads, 1);
+	assert_int_equal(p.failed, 1);
+	assert_int_equal(p.fresh, 0);
+}
+
+static void test_not_show_proc(void **state)
+{
+	struct haproxy_proc p;
+
+	assert_int_equal(haproxy_parse_proc("", &p), -1);
+	assert_int_equal(haproxy_parse_proc("Unknown command. Please enter one of the following "
+					    "commands only :\n", &p), -1);
+}
+
+static void test_children(void **state)
+{
+	pid_t kids[2], seen[8];
+	int n;
+
+	for (int i = 0; i < 2; i++) {
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0) {
+			pause();
+			_exit(0);
+		}
+	}
+	n = apache_children(getpid(), seen, 8);
+	for (int i = 0; i < 2; i++) {
+		bool found = false;
+		for (int k = 0; k < n; k++)
+			found |= seen[k] == kids[i];
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+		assert_true(found);
+	}
+	assert_int_equal(apache_children(0x3ffffff0, seen, 8), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_took), cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_not_show_proc), cmocka_unit_test(test_children),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
