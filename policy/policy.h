@@ -51,7 +51,8 @@ struct site {
 	struct ipaddr addr;
 	unsigned port;
 	char *interface;         /* NULL: any */
-	char *certificate, *key;
+	char *certificate, *key;  /* may hold {{address}} and {{site}}: see site_cert_path */
+	bool cert_per_address;   /* they do: one certificate per address */
 	bool allow_readable_key; /* accept a key readable by group/others (e.g. ssl-cert) */
 	char *server_name;       /* NULL: none */
 	enum on_change on_change;
@@ -81,6 +82,12 @@ struct site {
 	unsigned alert_repeat_s;
 	char **alert_command;    /* NULL-terminated argv, or NULL */
 	unsigned alert_timeout_ms;
+	struct {
+		char **command;      /* obtains a certificate for an address, or NULL: none */
+		unsigned timeout_ms;
+		unsigned renew_before_s;
+		unsigned backoff_min_s;  /* after a failure; doubling up to 3600 */
+	} issue;
 	enum server_type server_type;
 	int line;                /* where the site starts in the policy file */
 	char *canon;             /* every setting, canonical (site_equal compares it whole) */
@@ -143,5 +150,15 @@ const char *priority_name(int prio);
 
 /* Placeholders a template may use. */
 extern const char *const template_placeholders[];
+/* ... and a site's certificate, key and issue command. */
+extern const char *const path_placeholders[];
+
+#define SITE_PATH_MAX 512
+/* tmpl with {{address}} (a, no brackets; "" if none) and {{site}} replaced; -1 if too long. */
+int site_expand(const struct site *s, const char *tmpl, const struct ipaddr *a, char *out,
+		size_t len);
+/* The site's certificate and key files for address a (buf holds them when expanded). */
+const char *site_cert_path(const struct site *s, const struct ipaddr *a, char *buf, size_t len);
+const char *site_key_path(const struct site *s, const struct ipaddr *a, char *buf, size_t len);
 
 #endif

@@ -300,13 +300,79 @@ static void load_identity(struct loader *L, const config_setting_t *g, struct si
 		       "'interface': \"%s\" is not a valid interface name", site->interface);
 }
 
+/* Only {{address}} and {{site}}: reports any other placeholder in s (the setting name). */
+static bool known_placeholders(struct loader *L, const config_setting_t *at, const char *name,
+			       const char *s)
+{
+	for (const char *p = s; (p = strstr(p, "{{")); p += 2) {
+		bool ok = false;
+		for (const char *const *ph = path_placeholders; *ph && !ok; ph++)
+			ok = !strncmp(p + 2, *ph, strlen(*ph)) && !strncmp(p + 2 + strlen(*ph), "}}", 2);
+		if (!ok) {
+			cfg_err_at(L, at, "'%s': only {{address}} and {{site}} may be used here", name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A path that may name the address: checked as it will be, expanded. */
+static void load_site_path(struct loader *L, const config_setting_t *g, struct site *site,
+			   const char *name, char **out)
+{
+	char buf[SITE_PATH_MAX];
+	struct ipaddr sample;
+
+	cfg_str(L, g, name, true, "site", out);
+	if (!*out || !strstr(*out, "{{")) {
+		cfg_check_path(L, g, name, *out);
+		return;
+	}
+	if (!known_placeholders(L, config_setting_get_member(g, name), name, *out))
+		return;
+	site->cert_per_address |= strstr(*out, "{{address}}") != NULL;
+	ipaddr_parse("2001:db8::1", &sample);
+	if (site_expand(site, *out, &sample, buf, sizeof(buf)) < 0)
+		cfg_err_at(L, config_setting_get_member(g, name), "'%s' is too long", name);
+	else
+		cfg_check_path(L, g, name, buf);
+}
+
+/* issue = { command, timeout_ms, renew_before_s }: how a certificate for an address is got. */
+static void load_issue(struct loader *L, const config_setting_t *g, struct site *site)
+{
+	static const char *const keys[] = { "command", "timeout_ms", "renew_before_s",
+					    "backoff_min_s", NULL };
+	config_setting_t *s = cfg_member(L, g, "issue", CONFIG_TYPE_GROUP, false, NULL);
+
+	site->issue.timeout_ms = 120000;
+	site->issue.renew_before_s = 172800;
+	site->issue.backoff_min_s = 60;
+	if (!s)
+		return;
+	cfg_check_keys(L, s, keys, "issue");
+	if (!cfg_member(L, s, "command", CONFIG_TYPE_LIST, true, "issue"))
+		return;
+	cfg_argv(L, s, "command", &site->issue.command);
+	for (char **a = site->issue.command; a && *a; a++)
+		if (!known_placeholders(L, config_setting_get_member(s, "command"), "command", *a))
+			break;
+	cfg_uint(L, s, "timeout_ms", 1, 3600000, false, NULL, &site->issue.timeout_ms);
+	cfg_uint(L, s, "renew_before_s", 0, 365 * 86400, false, NULL,
+		 &site->issue.renew_before_s);
+	cfg_uint(L, s, "backoff_min_s", 1, 3600, false, NULL, &site->issue.backoff_min_s);
+	if (site->wildcard)
+		cfg_err_at(L, s, "'issue' needs a site with one address, not \"*\"");
+}
+
 /* certificate, key, server_name. */
 static void load_certificate(struct loader *L, const config_setting_t *g, struct site *site)
 {
-	cfg_str(L, g, "certificate", true, "site", &site->certificate);
-	cfg_check_path(L, g, "certificate", site->certificate);
-	cfg_str(L, g, "key", true, "site", &site->key);
-	cfg_check_path(L, g, "key", site->key);
+	load_site_path(L, g, site, "certificate", &site->certificate);
+	load_site_path(L, g, site, "key", &site->key);
+	if (site->cert_per_address && site->wildcard)
+		cfg_err_at(L, g, "{{address}} in certificate or key needs a site with one address, "
+			   "not \"*\"");
 	cfg_bool(L, g, "allow_readable_key", &site->allow_readable_key);
 	cfg_str(L, g, "server_name", false, NULL, &site->server_name);
 	if (site->server_name && !valid_hostname(site->server_name))
@@ -355,7 +421,8 @@ void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site
 	static const char *const keys[] = {
 		"name", "address", "port", "interface", "certificate", "key", "server_name",
 		"on_change", "follow", "targets", "reload", "reload_timeout_ms", "verify",
-		"san_check", "alert", "allow_readable_key", "server", "backend", "include", NULL,
+		"san_check", "alert", "allow_readable_key", "server", "backend", "include", "issue",
+		NULL,
 	};
 	int v;
 
@@ -384,6 +451,7 @@ void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site
 	cfg_str(L, g, "include", false, NULL, &site->include);
 	cfg_check_path(L, g, "include", site->include);
 	load_checks(L, g, site);
+	load_issue(L, g, site);
 	if (site->on_change == ONC_REBIND && site->ntargets == 0)
 		cfg_err_at(L, g, "site \"%s\": on_change = \"rebind\" needs at least one target",
 		       site->name ? site->name : "?");
@@ -412,6 +480,7 @@ void sitecfg_free(struct site *s)
 	free(s->targets);
 	argv_free(s->reload);
 	argv_free(s->alert_command);
+	argv_free(s->issue.command);
 }
 
 bool site_argv_eq(char *const *a, char *const *b)

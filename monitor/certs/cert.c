@@ -72,25 +72,37 @@ static bool fileid_eq(const struct fileid *a, const struct fileid *b)
 	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
+const char *cert_file(const struct site *s, const struct certinfo *ci)
+{
+	return ci->paths ? ci->paths : s->certificate;
+}
+
+const char *cert_key_file(const struct site *s, const struct certinfo *ci)
+{
+	return ci->paths ? ci->paths + strlen(ci->paths) + 1 : s->key;
+}
+
 bool cert_unchanged(const struct site *s, const struct certinfo *ci)
 {
 	struct fileid c, k;
 
 	/* ctime covers chmod too, so a key made world-readable is noticed. */
-	return ci->leaf && fileid_get(s->certificate, &c) == 0 && fileid_get(s->key, &k) == 0 &&
+	return ci->leaf && fileid_get(cert_file(s, ci), &c) == 0 &&
+	       fileid_get(cert_key_file(s, ci), &k) == 0 &&
 	       fileid_eq(&c, &ci->cert_id) && fileid_eq(&k, &ci->key_id);
 }
 
 /* The leaf certificate: readable, PEM; its digest, names and expiry. 0, or -1 (errs). */
 static int load_leaf(const struct site *s, struct certinfo *ci, struct errlist *errs)
 {
+	const char *cf = cert_file(s, ci);
 	struct tm tm;
 	BIO *b;
 
 	ERR_clear_error();
-	b = BIO_new_file(s->certificate, "r");
+	b = BIO_new_file(cf, "r");
 	if (!b) {
-		errlist_add(errs, "site %s: certificate %s: %s", s->name, s->certificate,
+		errlist_add(errs, "site %s: certificate %s: %s", s->name, cf,
 			    strerror(errno ? errno : EIO));
 		return -1;
 	}
@@ -98,12 +110,12 @@ static int load_leaf(const struct site *s, struct certinfo *ci, struct errlist *
 	BIO_free(b);
 	if (!ci->leaf) {
 		errlist_add(errs, "site %s: certificate %s: not a PEM certificate (%s)", s->name,
-			    s->certificate, ssl_reason());
+			    cf, ssl_reason());
 		return -1;
 	}
 	if (cert_digest(ci->leaf, ci->sha256) < 0) {
 		errlist_add(errs, "site %s: certificate %s: cannot compute its digest", s->name,
-			    s->certificate);
+			    cf);
 		return -1;
 	}
 	cert_fingerprint_str(ci->sha256, ci->fingerprint, sizeof(ci->fingerprint));
@@ -116,6 +128,7 @@ static int load_leaf(const struct site *s, struct certinfo *ci, struct errlist *
 /* The key: not readable by others (unless allowed), PEM, matching the leaf. 0, or -1. */
 static int check_key(const struct site *s, const struct certinfo *ci, struct errlist *errs)
 {
+	const char *kf = cert_key_file(s, ci);
 	EVP_PKEY *key = NULL;
 	struct stat st;
 	char *keybuf = NULL;
@@ -124,15 +137,15 @@ static int check_key(const struct site *s, const struct certinfo *ci, struct err
 	int rc = -1, err;
 
 	/* Read into our own buffer, so that no copy of the key outlives the parse. */
-	err = file_read(s->key, KEY_MAX, &keybuf, &keylen);
+	err = file_read(kf, KEY_MAX, &keybuf, &keylen);
 	if (err < 0) {
-		errlist_add(errs, "site %s: key %s: %s", s->name, s->key,
+		errlist_add(errs, "site %s: key %s: %s", s->name, kf,
 			    err == -ELOOP ? "is a symlink (refused)" : strerror(-err));
 		return -1;
 	}
-	if (stat(s->key, &st) == 0 && (st.st_mode & 077) && !s->allow_readable_key) {
+	if (stat(kf, &st) == 0 && (st.st_mode & 077) && !s->allow_readable_key) {
 		errlist_add(errs, "site %s: key %s is readable by group or others (mode %04o): "
-			    "chmod 600 it, or set allow_readable_key = true", s->name, s->key,
+			    "chmod 600 it, or set allow_readable_key = true", s->name, kf,
 			    (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
@@ -142,11 +155,11 @@ static int check_key(const struct site *s, const struct certinfo *ci, struct err
 		goto out;
 	key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 	if (!key)
-		errlist_add(errs, "site %s: key %s: not a PEM private key (%s)", s->name, s->key,
+		errlist_add(errs, "site %s: key %s: not a PEM private key (%s)", s->name, kf,
 			    ssl_reason());
 	else if (X509_check_private_key(ci->leaf, key) != 1)
-		errlist_add(errs, "site %s: key %s does not match certificate %s", s->name, s->key,
-			    s->certificate);
+		errlist_add(errs, "site %s: key %s does not match certificate %s", s->name, kf,
+			    cert_file(s, ci));
 	else
 		rc = 0;
 out:
@@ -157,19 +170,34 @@ out:
 	return rc;
 }
 
-int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
-	      struct errlist *warns)
+int cert_load(const struct site *s, const struct ipaddr *a, struct certinfo *ci,
+	      struct errlist *errs, struct errlist *warns)
 {
+	char cb[SITE_PATH_MAX], kb[SITE_PATH_MAX];
 	int rc = -1;
 
 	memset(ci, 0, sizeof(*ci));
+	if (s->cert_per_address) {
+		/* This address's own files; remembered, so that re-checks read the same ones. */
+		const char *cf = site_cert_path(s, a ? a : &s->addr, cb, sizeof(cb));
+		const char *kf = site_key_path(s, a ? a : &s->addr, kb, sizeof(kb));
+		ci->paths = malloc(strlen(cf) + strlen(kf) + 2);
+		if (!ci->paths) {
+			errlist_add(errs, "site %s: out of memory", s->name);
+			return -1;
+		}
+		strcpy(ci->paths, cf);
+		strcpy(ci->paths + strlen(cf) + 1, kf);
+		if (a)
+			ci->addr = *a;
+	}
 	/* Identities first: a change racing the reads below shows up as a change next time. */
-	fileid_get(s->certificate, &ci->cert_id);
-	fileid_get(s->key, &ci->key_id);
+	fileid_get(cert_file(s, ci), &ci->cert_id);
+	fileid_get(cert_key_file(s, ci), &ci->key_id);
 	if (load_leaf(s, ci, errs) < 0 || check_key(s, ci, errs) < 0)
 		goto out;
 	if (X509_cmp_current_time(X509_get0_notAfter(ci->leaf)) <= 0) {
-		errlist_add(errs, "site %s: certificate %s has expired", s->name, s->certificate);
+		errlist_add(errs, "site %s: certificate %s has expired", s->name, cert_file(s, ci));
 		goto out;
 	}
 	rc = 0;
@@ -184,6 +212,8 @@ void cert_free(struct certinfo *ci)
 {
 	X509_free(ci->leaf);
 	ci->leaf = NULL;
+	free(ci->paths);
+	ci->paths = NULL;
 }
 
 int cert_covers(const struct certinfo *ci, const struct ipaddr *a, const char *server_name)
@@ -256,15 +286,16 @@ int certcache_load(struct certcache *c, const struct site *s, struct certinfo *c
 {
 	size_t i;
 
-	if (!c)
-		return cert_load(s, ci, errs, warns);
+	/* One file per address: nothing to share. */
+	if (!c || s->cert_per_address)
+		return cert_load(s, NULL, ci, errs, warns);
 	i = str_hash(str_hash(2166136261u, s->certificate), s->key) & (c->n - 1);
 	for (; c->slot[i].cert; i = (i + 1) & (c->n - 1))
 		if (!strcmp(c->slot[i].cert, s->certificate) && !strcmp(c->slot[i].key, s->key)) {
 			cert_copy(ci, &c->slot[i].ci);
 			return 0;
 		}
-	if (cert_load(s, ci, errs, warns) < 0)
+	if (cert_load(s, NULL, ci, errs, warns) < 0)
 		return -1;
 	c->slot[i].cert = s->certificate;
 	c->slot[i].key = s->key;

@@ -28,15 +28,21 @@ struct certinfo {
 	char fingerprint[FINGERPRINT_LEN];
 	time_t not_after;
 	bool has_ip_san;
+	char *paths;                  /* per-address sites: "CERT\0KEY" as expanded, else NULL */
+	struct ipaddr addr;           /* per-address sites: the address they were expanded for */
 };
 
 /*
- * Loads and checks site s's certificate and key. Problems that make the site unusable
+ * Loads and checks site s's certificate and key (for a per-address site: the files for a,
+ * or for its configured address when a is NULL). Problems that make the site unusable
  * (unreadable, not PEM, key mismatch, expired) are appended to errs as "site NAME: ..."
  * and -1 is returned; warnings (key readable by others) go to warns. Returns 0 when usable.
  */
-int cert_load(const struct site *s, struct certinfo *ci, struct errlist *errs,
-	      struct errlist *warns);
+int cert_load(const struct site *s, const struct ipaddr *a, struct certinfo *ci,
+	      struct errlist *errs, struct errlist *warns);
+/* The files ci was loaded from (a per-address site's expanded paths). */
+const char *cert_file(const struct site *s, const struct certinfo *ci);
+const char *cert_key_file(const struct site *s, const struct certinfo *ci);
 void cert_free(struct certinfo *ci);
 /* Are the site's certificate and key files still exactly the ones ci was loaded from? */
 bool cert_unchanged(const struct site *s, const struct certinfo *ci);

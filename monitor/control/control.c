@@ -143,7 +143,7 @@ static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail
 			       ? json_object_new_int64((int64_t)(si->remind.when > now_ms()
 								 ? si->remind.when - now_ms() : 0))
 			       : NULL);
-	add_str(o, "certificate", s->certificate);
+	add_str(o, "certificate", cert_file(s, &si->cert));
 	add_str(o, "server_name", s->server_name);
 	add_str(o, "server", s->server ? s->server->name : NULL);
 	add_str(o, "driver", server_type_name(s->server_type));
@@ -263,6 +263,7 @@ static void dispatch(struct ctlconn *c)
 		return;
 	case CTL_SHOW:
 	case CTL_REBIND:
+	case CTL_ISSUE:
 		si = sites_find(&c->d->sites, r.argv[0]);
 		if (!si) {
 			snprintf(err, sizeof(err), "no site named \"%.64s\"", r.argv[0]);
@@ -284,8 +285,10 @@ static void dispatch(struct ctlconn *c)
 		loop_cancel(&c->d->L, &c->idle);
 		loop_unwatch(&c->d->L, &c->w);
 		/* On success c may already be answered and gone: touch it only on refusal. */
-		if (act_rebind(&c->d->sites, si, r.argc == 2 ? &a : NULL, rebind_done, c, err,
-				  sizeof(err)) < 0)
+		if ((r.cmd == CTL_ISSUE ? act_issue(&c->d->sites, si, rebind_done, c, err,
+						    sizeof(err))
+		     : act_rebind(&c->d->sites, si, r.argc == 2 ? &a : NULL, rebind_done, c, err,
+				  sizeof(err))) < 0)
 			reply_error(c, err);
 		return;
 	}

@@ -10,6 +10,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "show", CTL_SHOW, 1, 1, "SITE", "everything known about a site, with candidate addresses" },
 	{ "rebind", CTL_REBIND, 1, 2, "SITE [ADDRESS]",
 	  "rebind now (verified; exit 1 if it failed and rolled back)" },
+	{ "issue", CTL_ISSUE, 1, 1, "SITE",
+	  "issue a certificate for the site's address now, bind and prove it (exit 1 if not)" },
 	{ "reload", CTL_RELOAD, 0, 0, "", "re-read the policy (as SIGHUP); exit 78 if it is invalid" },
 	{ "addresses", CTL_ADDRESSES, 0, 0, "", "the daemon's view of the host's addresses" },
 };

@@ -8,7 +8,7 @@
 #define CTL_REQUEST_MAX 1024
 #define CTL_MAX_ARGS 4
 
-enum ctl_cmd { CTL_STATUS, CTL_SHOW, CTL_REBIND, CTL_RELOAD, CTL_ADDRESSES };
+enum ctl_cmd { CTL_STATUS, CTL_SHOW, CTL_REBIND, CTL_ISSUE, CTL_RELOAD, CTL_ADDRESSES };
 
 /* The command table, shared by the daemon's parser and certbindctl. */
 struct ctl_command {

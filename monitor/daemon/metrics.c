@@ -105,7 +105,8 @@ static void counter_families(FILE *f, const struct sites *set)
 	family(f, "certbind_issue_failures_total", "counter", "Certificate issue commands that "
 	       "failed.");
 	for (size_t i = 0; i < set->n; i++)
-		fprintf(f, "certbind_issue_failures_total{site=\"%s\"} 0\n", set->v[i].cfg->name);
+		fprintf(f, "certbind_issue_failures_total{site=\"%s\"} %u\n", set->v[i].cfg->name,
+			set->v[i].issue_failures);
 }
 
 static void daemon_families(FILE *f, struct daemon *d)

@@ -269,6 +269,9 @@ static void print_answer(const struct ctl_command *c, json_object *o, char **arg
 	case CTL_REBIND:
 		printf("rebind of %s verified and committed\n", argv[optind + 1]);
 		break;
+	case CTL_ISSUE:
+		printf("certificate for %s issued, bound and proven\n", argv[optind + 1]);
+		break;
 	case CTL_RELOAD:
 		printf("policy reloaded\n");
 		break;
@@ -283,7 +286,8 @@ static int failure_code(const struct ctl_command *c, json_object *o)
 
 	if (c->cmd == CTL_RELOAD && json_object_object_get_ex(o, "errors", &errs))
 		return EX_CONFIG;
-	if (c->cmd == CTL_SHOW || (c->cmd == CTL_REBIND && err && strstr(err, "no site")))
+	if (c->cmd == CTL_SHOW || ((c->cmd == CTL_REBIND || c->cmd == CTL_ISSUE) && err &&
+				   strstr(err, "no site")))
 		return EX_USAGE;
 	return EX_FAIL;
 }
@@ -300,7 +304,8 @@ static int run_command(const struct ctl_command *c, const char *sock, bool json,
 	if (rc != EX_OK)
 		return rc;
 	/* A rebind waits for reload and verification; allow for the slowest policy. */
-	ans = request(sock, line, c->cmd == CTL_REBIND ? 15 * 60 * 1000 : 30 * 1000);
+	ans = request(sock, line, c->cmd == CTL_REBIND || c->cmd == CTL_ISSUE ? 15 * 60 * 1000
+			     : 30 * 1000);
 	if (!ans)
 		return EX_UNAVAILABLE;
 	o = json_tokener_parse(ans);
@@ -311,7 +316,8 @@ static int run_command(const struct ctl_command *c, const char *sock, bool json,
 	}
 	ok = json_object_object_get_ex(o, "ok", &okv) && json_object_get_boolean(okv);
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (!ok)
 		print_failure(c->name, o);
 	else

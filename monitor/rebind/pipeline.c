@@ -443,7 +443,7 @@ static bool write_all(struct pipe_job *j)
 			targets_restore(it);
 			item_fail(j, it);
 		} else {
-			written |= targets_written(it);
+			written |= targets_written(it) || it->force_reload;
 		}
 	}
 	return written;

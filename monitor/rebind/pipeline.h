@@ -33,6 +33,7 @@ struct pipe_item {
 	bool has_from;               /* the old binding's address is still here: after a */
 	struct ipaddr from;          /* rollback, prove it is served again */
 	bool initial;                /* a start-up pass at the same binding (see pipe_start) */
+	bool force_reload;           /* reload even if no file changes (a new certificate) */
 	unsigned char sha256[32];    /* the certificate the endpoint must serve */
 	char fingerprint[FINGERPRINT_LEN];
 	void *owner;                 /* the caller's */

@@ -18,7 +18,8 @@ void render_vars_init(struct render_vars *v, struct render_bufs *b, const struct
 	endpoint_str(a, s->port, b->endpoint, sizeof(b->endpoint));
 	*v = (struct render_vars){
 		.site = s->name, .address = b->address, .port = b->port, .endpoint = b->endpoint,
-		.certificate = s->certificate, .key = s->key,
+		.certificate = site_cert_path(s, a, b->certificate, sizeof(b->certificate)),
+		.key = site_key_path(s, a, b->key, sizeof(b->key)),
 		.server_name = s->server_name ? s->server_name : "",
 		.fingerprint = fingerprint ? fingerprint : "",
 		.backend = s->backend, .include = s->include,

@@ -17,6 +17,7 @@ struct render_vars {
 /* Fills v (pointing into bufs) for site s bound to a (NULL: wildcard). */
 struct render_bufs {
 	char address[IPADDR_STRLEN], port[8], endpoint[ENDPOINT_STRLEN];
+	char certificate[SITE_PATH_MAX], key[SITE_PATH_MAX];   /* per-address sites */
 };
 void render_vars_init(struct render_vars *v, struct render_bufs *b, const struct site *s,
 		      const struct ipaddr *a, const char *fingerprint);

@@ -2,6 +2,7 @@
 /* The executor: events and timers become transitions, and transitions become actions. */
 #include "monitor/sites/act.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "monitor/core/log.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/defaults.h"
+#include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/siteevents.h"
 #include "monitor/sites/stale.h"
@@ -117,16 +119,102 @@ static void settle_timers(struct siteinfo *si, unsigned a)
 		loop_arm(L, &si->remind, now_ms() + (uint64_t)si->cfg->alert_repeat_s * 1000);
 }
 
+static void start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
+		      struct where at);
+
+static void tell_operator(struct siteinfo *si, bool ok, const char *why)
+{
+	rebind_done_fn done = si->op_done;
+
+	si->op_done = NULL;
+	if (done)
+		done(si->op_arg, ok, why);
+}
+
+/* The issue command ended: go on with the job it came before, or give up until later. */
+static void after_issue(struct siteinfo *si, bool ok, const char *why)
+{
+	const struct addrent *e;
+	bool was_ok = si->fsm.cert_ok;
+
+	act_apply(si, sitefsm_job_ended(&si->fsm) & ~(unsigned)FA_QUEUED_GO);
+	issue_arm(si, act_issue_due);
+	if (!ok) {
+		tell_operator(si, false, why);
+		return;
+	}
+	if (!was_ok) {
+		/* Start-up without a usable certificate: the new one makes the site usable. */
+		issue_commit_pending(si);
+		e = addrtab_find_usable(si->set->tab, &si->fsm.cur, 0);
+		act_apply(si, sitefsm_cert_good(&si->fsm, e != NULL, addrent_where(e), time(NULL)));
+		return;
+	}
+	start_job(si, si->issue_initial, &si->pending_for, si->issue_at);
+}
+
+/*
+ * The certificate for `to` of a site that issues, or has one per address: 1 go on (a new
+ * one is pending), 0 not now (issuing, backing off, or refused: logged).
+ */
+static int cert_for(struct siteinfo *si, bool initial, const struct ipaddr *to,
+		    struct where at)
+{
+	char why[512], old[ENDPOINT_STRLEN], new[ENDPOINT_STRLEN];
+	struct certinfo ci;
+	int err;
+
+	if (si->pending.leaf && ipaddr_eq(&si->pending_for, to))
+		return 1;   /* just issued for it */
+	issue_drop_pending(si);
+	switch (issue_check(si, to, &ci, why, sizeof(why))) {
+	case IN_OK:
+		if (ci.leaf) {
+			si->pending = ci;
+			si->pending_for = *to;
+		}
+		return 1;
+	case IN_BAD:
+		endpoint_str(&si->fsm.cur, si->cfg->port, old, sizeof(old));
+		endpoint_str(to, si->cfg->port, new, sizeof(new));
+		sitelog_failed(si, old, new, why, NULL, false, 0);
+		tell_operator(si, false, why);
+		return 0;
+	case IN_ISSUE:
+		break;
+	}
+	si->issue_initial = initial;
+	si->issue_at = at;
+	err = issue_start(si, to, initial ? NULL : &si->fsm.cur, si->issue_forced, after_issue);
+	si->issue_forced = false;
+	if (err == 0) {
+		log_info("%s%s%s: issuing", strncmp(why, "site ", 5) ? si->cfg->name : "",
+			 strncmp(why, "site ", 5) ? ": " : "", why);
+		sitefsm_job_started(&si->fsm);
+		si->set->status_dirty = true;
+	} else {
+		snprintf(why, sizeof(why), err == -EAGAIN ? "issuing a certificate failed recently; "
+			 "the next attempt is due later (certbindctl issue forces one)"
+			 : "cannot run the issue command: %s", strerror(-err));
+		log_info("site %s: %s", si->cfg->name, why);
+		tell_operator(si, false, why);
+	}
+	return 0;
+}
+
 /* Joins a job: a rebind re-checks the certificate (it may have been renewed, or broken). */
 static void start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
 		      struct where at)
 {
 	char ep[ENDPOINT_STRLEN];
+	bool issues = si->cfg->issue.command || si->cfg->cert_per_address;
 
-	if (!initial && certwatch_recheck(si, NULL) < 0)
+	if (issues && cert_for(si, initial, to, at) <= 0)
+		return;
+	if (!issues && !initial && certwatch_recheck(si, NULL) < 0)
 		return;
 	if (!initial && !si->cfg->wildcard && si->cfg->san_check != SAN_OFF &&
-	    !cert_covers(&si->cert, to, si->cfg->server_name)) {
+	    !cert_covers(si->pending.leaf ? &si->pending : &si->cert, to, si->cfg->server_name)) {
 		bool refuse = si->cfg->san_check == SAN_REQUIRE;
 		sitelog_cert_mismatch(si, endpoint_str(to, si->cfg->port, ep, sizeof(ep)), refuse);
 		if (refuse) {
@@ -233,6 +321,14 @@ static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
 	si->op_done = NULL;
 	endpoint_str(si->cfg->wildcard ? NULL : &si->fsm.cur, si->cfg->port, old, sizeof(old));
 	endpoint_str(it->wildcard ? NULL : &it->to, si->cfg->port, new, sizeof(new));
+	/* A certificate proven served becomes the site's own; one that was not is dropped. */
+	if (si->pending.leaf && it->outcome == PO_PROVEN) {
+		issue_commit_pending(si);
+		certwatch_changed(si);
+		issue_arm(si, act_issue_due);
+	} else {
+		issue_drop_pending(si);
+	}
 	switch (it->outcome) {
 	case PO_PROVEN:
 		a = sitefsm_job_verified(&si->fsm, &it->to, si->due_at, it->rewrote, now);
@@ -441,6 +537,79 @@ int act_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr *to,
 	if (!si->fsm.busy && si->op_done) {
 		si->op_done = NULL;
 		return snprintf(err, errlen, "rebind refused (see the log)"), -1;
+	}
+	return 0;
+}
+
+/* --- certificates issued for an address ------------------------------------------------- */
+
+void act_issue_due(struct siteinfo *si)
+{
+	if (si->fsm.busy)
+		return;   /* a job or an issue runs: its end arms the timer again */
+	if (!si->fsm.cert_ok) {
+		act_issue_missing(si);
+		return;
+	}
+	/* Bound (or unverified): renew for the binding; otherwise decide again. */
+	if (si->fsm.state == SS_UNBOUND)
+		decide_now(si);
+	else if (!si->cfg->wildcard)
+		start_job(si, true, &si->fsm.cur,
+			  (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen });
+}
+
+void act_issue_missing(struct siteinfo *si)
+{
+	char why[64];
+	int err;
+
+	if (!si->cfg->issue.command || si->fsm.cert_ok || si->fsm.busy)
+		return;
+	si->issue_initial = true;
+	si->issue_at = (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen };
+	err = issue_start(si, &si->fsm.cur, NULL, si->issue_forced, after_issue);
+	si->issue_forced = false;
+	if (err == 0) {
+		sitefsm_job_started(&si->fsm);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s", strerror(-err));
+	if (err != -EAGAIN)
+		log_warnx("site %s: cannot run the issue command: %s", si->cfg->name, why);
+	issue_arm(si, act_issue_due);
+}
+
+int act_issue(struct sites *set, struct siteinfo *si, rebind_done_fn done, void *arg,
+	      char *err, size_t errlen)
+{
+	if (!si->cfg->issue.command)
+		return snprintf(err, errlen, "site %s has no issue command", si->cfg->name), -1;
+	if (si->cfg->wildcard)
+		return snprintf(err, errlen, "site %s is bound to all addresses", si->cfg->name), -1;
+	if (si->fsm.busy)
+		return snprintf(err, errlen, "site %s has a rebind or an issue in progress",
+				si->cfg->name), -1;
+	if (!addrtab_find_usable(set->tab, &si->fsm.cur, 0))
+		return snprintf(err, errlen, "the site's address is not on this host"), -1;
+	si->op_done = done;
+	si->op_arg = arg;
+	si->issue_forced = true;
+	issue_drop_pending(si);
+	if (!si->fsm.cert_ok) {
+		act_issue_missing(si);
+	} else {
+		/* Forced: whatever the certificate on disk, a new one is issued and proven. */
+		si->issue_initial = true;
+		si->issue_at = (struct where){ .ifindex = si->fsm.cur_ifindex,
+					       .plen = si->fsm.cur_plen };
+		if (issue_start(si, &si->fsm.cur, NULL, true, after_issue) == 0)
+			sitefsm_job_started(&si->fsm);
+		si->issue_forced = false;
+	}
+	if (!si->fsm.busy && si->op_done) {
+		si->op_done = NULL;
+		return snprintf(err, errlen, "the issue command could not be started (see the log)"), -1;
 	}
 	return 0;
 }

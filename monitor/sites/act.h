@@ -25,6 +25,16 @@ size_t act_candidates(struct sites *set, struct siteinfo *si, struct ipaddr *out
  */
 int act_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr *to,
 	       rebind_done_fn done, void *arg, char *err, size_t errlen);
+/*
+ * certbindctl issue: a certificate for the site's current address now (backoff or not),
+ * then rendered, reloaded and proven. 0: done is told the outcome; -1: refused (err).
+ */
+int act_issue(struct sites *set, struct siteinfo *si, rebind_done_fn done, void *arg,
+	      char *err, size_t errlen);
+/* A site's renewal threshold or backoff came: issue (again) for its binding. */
+void act_issue_due(struct siteinfo *si);
+/* Start-up: a site that issues but has no usable certificate gets one. */
+void act_issue_missing(struct siteinfo *si);
 /* End of a loop pass: the sites that became due join their server's job. */
 void act_pass_end(struct sites *set);
 

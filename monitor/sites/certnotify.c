@@ -46,8 +46,8 @@ static void mark_sites(struct certnotify *n, const char *dir, const char *name)
 
 	for (size_t i = 0; i < n->set->n; i++) {
 		struct siteinfo *si = &n->set->v[i];
-		if (in_dir(si->cfg->certificate, dir, dlen, name) ||
-		    in_dir(si->cfg->key, dir, dlen, name)) {
+		if (in_dir(cert_file(si->cfg, &si->cert), dir, dlen, name) ||
+		    in_dir(cert_key_file(si->cfg, &si->cert), dir, dlen, name)) {
 			si->cert_touched = true;
 			any = true;
 		}
@@ -90,7 +90,7 @@ void certnotify_recheck(struct siteinfo *si)
 		return;
 	if (!was_ok) {
 		log_msg(LOG_NOTICE, "site %s: certificate %s is usable again", si->cfg->name,
-			si->cfg->certificate);
+			cert_file(si->cfg, &si->cert));
 		present = decide_bound(si->cfg, &si->fsm.cur, si->set->tab);
 		e = addrtab_find(si->set->tab, &si->fsm.cur, 0);
 		act_apply(si, sitefsm_cert_good(&si->fsm, present, addrent_where(e), time(NULL)));
@@ -172,8 +172,12 @@ int certnotify_init(struct sites *set)
 void certnotify_watch_all(struct sites *set)
 {
 	for (size_t i = 0; set->notify && i < set->n; i++) {
-		watch_dir_of(set->notify, set->v[i].cfg->certificate);
-		watch_dir_of(set->notify, set->v[i].cfg->key);
+		/* One certificate per address: certbind issues them itself, and their directories
+		 * come with the addresses; expiry and renewal are timers. */
+		if (set->v[i].cfg->cert_per_address)
+			continue;
+		watch_dir_of(set->notify, cert_file(set->v[i].cfg, &set->v[i].cert));
+		watch_dir_of(set->notify, cert_key_file(set->v[i].cfg, &set->v[i].cert));
 	}
 }
 

@@ -33,7 +33,7 @@ static void expired(struct siteinfo *si)
 
 	ev_begin(&e, "cert-expired");
 	ev_add(&e, "site", si->cfg->name);
-	ev_add(&e, "certificate", si->cfg->certificate);
+	ev_add(&e, "certificate", cert_file(si->cfg, &si->cert));
 	ev_add(&e, "reason", "the certificate has expired");
 	ev_add(&e, "action", SKIPPED);
 	ev_emit(&e, LOG_ERR);
@@ -50,7 +50,7 @@ static void expiring(struct siteinfo *si, time_t now)
 	ev_begin(&e, "cert-expiring");
 	ev_add(&e, "site", si->cfg->name);
 	ev_addf(&e, "days_left", "%ld", cert_days_left(&si->cert, now));
-	ev_add(&e, "certificate", si->cfg->certificate);
+	ev_add(&e, "certificate", cert_file(si->cfg, &si->cert));
 	ev_emit(&e, LOG_WARNING);
 	sitelog_event(si, "cert-expiring");
 	alert_run(si->set->alerts, si->cfg, "cert-expiring", NULL, NULL,
@@ -107,8 +107,9 @@ void certwatch_report(struct siteinfo *si, const struct errlist *errs)
 		ev_begin(&e, name);
 		ev_add(&e, "site", si->cfg->name);
 		ev_add(&e, "reason", m);
-		ev_add(&e, "action", SKIPPED);
-		ev_emit(&e, LOG_ERR);
+		/* A site that issues its own gets one: said, not an error. */
+		ev_add(&e, "action", si->cfg->issue.command ? "its issue command gets one" : SKIPPED);
+		ev_emit(&e, si->cfg->issue.command ? LOG_NOTICE : LOG_ERR);
 		sitelog_event(si, name);
 	}
 	if (si->fsm.cert_ok && si->cfg->server_name &&
@@ -133,7 +134,7 @@ int certwatch_recheck(struct siteinfo *si, bool *changed)
 	/* Same files as last checked: nothing to re-read (expiry has its own timer). */
 	if (si->fsm.cert_ok && cert_unchanged(si->cfg, &si->cert))
 		return 0;
-	if (cert_load(si->cfg, &ci, &errs, NULL) < 0) {
+	if (cert_load(si->cfg, &si->fsm.cur, &ci, &errs, NULL) < 0) {
 		bool was_ok = si->fsm.cert_ok;
 		cert_free(&si->cert);
 		state_changed(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
@@ -145,7 +146,7 @@ int certwatch_recheck(struct siteinfo *si, bool *changed)
 	}
 	if (!si->fsm.cert_ok || memcmp(ci.sha256, si->cert.sha256, sizeof(ci.sha256))) {
 		log_info("site %s: certificate %s changed on disk; now %s", si->cfg->name,
-			 si->cfg->certificate, ci.fingerprint);
+			 cert_file(si->cfg, &ci), ci.fingerprint);
 		if (changed)
 			*changed = true;
 	}
@@ -156,6 +157,12 @@ int certwatch_recheck(struct siteinfo *si, bool *changed)
 	if (si->fsm.cert_ok)
 		evaluate(si);
 	return 0;
+}
+
+void certwatch_changed(struct siteinfo *si)
+{
+	si->expiring_logged = 0;
+	evaluate(si);
 }
 
 void certwatch_cancel(struct siteinfo *si)

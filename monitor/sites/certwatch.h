@@ -12,6 +12,8 @@ void certwatch_report(struct siteinfo *si, const struct errlist *errs);
  * the site failed). *changed (may be NULL) says whether the certificate is another one now.
  */
 int certwatch_recheck(struct siteinfo *si, bool *changed);
+/* si's certificate was replaced (a new one proven): judge it and arm its timers anew. */
+void certwatch_changed(struct siteinfo *si);
 /* Stops si's timer (the site goes away, or is carried into another table). */
 void certwatch_cancel(struct siteinfo *si);
 

@@ -188,8 +188,14 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 		it->has_from = !si->cfg->wildcard && si->fsm.cur.family && !it->initial &&
 			       !ipaddr_eq(&si->fsm.cur, &si->due_to) &&
 			       addrtab_find_usable(set->tab, &si->fsm.cur, 0);
-		memcpy(it->sha256, si->cert.sha256, sizeof(it->sha256));
-		memcpy(it->fingerprint, si->cert.fingerprint, sizeof(it->fingerprint));
+		/* A certificate just issued (or this address's own) is the one to prove; when it is
+		 * another than the server has, the server must re-read it even if no file changes. */
+		const struct certinfo *ci = si->pending.leaf &&
+			ipaddr_eq(&si->pending_for, &si->due_to) ? &si->pending : &si->cert;
+		memcpy(it->sha256, ci->sha256, sizeof(it->sha256));
+		memcpy(it->fingerprint, ci->fingerprint, sizeof(it->fingerprint));
+		it->force_reload = ci == &si->pending &&
+				   memcmp(si->pending.sha256, si->cert.sha256, 32);
 		it->owner = si;
 		si->job = j;
 		si->due = false;

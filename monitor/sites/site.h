@@ -47,6 +47,12 @@ struct siteinfo {
 	size_t ndefaults;
 	rebind_done_fn op_done;          /* an operator waits for this rebind */
 	void *op_arg;
+	struct issuer *issuer;           /* issue command, backoff, renewal (issue.c), or NULL */
+	struct certinfo pending;         /* the certificate a job is proving (pending.leaf) */
+	struct ipaddr pending_for;
+	unsigned issue_failures;         /* issue commands that failed (metrics) */
+	bool issue_initial, issue_forced;  /* the job an issue comes before; certbindctl issue */
+	struct where issue_at;
 };
 
 struct stale { struct ipaddr a; unsigned port; };

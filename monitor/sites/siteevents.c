@@ -163,7 +163,7 @@ void sitelog_cert_mismatch(struct siteinfo *si, const char *ep, bool refused)
 	ev_begin(&e, "cert-mismatch");
 	ev_add(&e, "site", si->cfg->name);
 	ev_add(&e, "endpoint", ep);
-	ev_add(&e, "certificate", si->cfg->certificate);
+	ev_add(&e, "certificate", cert_file(si->cfg, &si->cert));
 	ev_add(&e, "reason", si->cert.has_ip_san ? "address not in the certificate's IP SANs"
 	       : "server_name not covered by the certificate");
 	if (refused) {

@@ -12,6 +12,7 @@
 #include "monitor/sites/certnotify.h"
 #include "monitor/sites/defaults.h"
 #include "monitor/sites/certwatch.h"
+#include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/stale.h"
 
@@ -41,6 +42,7 @@ static void site_setup(struct sites *set, struct siteinfo *si, const struct site
 		     time(NULL));
 	certwatch_report(si, &errs);
 	errlist_free(&errs);
+	act_issue_missing(si);
 }
 
 static int index_build(struct sites *set)
@@ -129,6 +131,7 @@ static void site_release(struct sites *set, struct siteinfo *si)
 	loop_cancel(set->L, &si->remind);
 	loop_cancel(set->L, &si->reverify);
 	certwatch_cancel(si);
+	issue_stop(si);
 	cert_free(&si->cert);
 	free(si->defaults);
 	si->defaults = NULL;
@@ -148,6 +151,10 @@ static void carry_over(struct sites *set, struct siteinfo *old, struct siteinfo 
 	move_timer(set->L, &old->remind, &ns->remind, ns);
 	move_timer(set->L, &old->reverify, &ns->reverify, ns);
 	memset(&old->cert, 0, sizeof(old->cert));
+	memset(&old->pending, 0, sizeof(old->pending));
+	if (ns->issuer)
+		issue_moved(ns);
+	old->issuer = NULL;
 	old->defaults = NULL;
 	old->ndefaults = 0;
 	old->cfg = NULL;

@@ -139,6 +139,7 @@ write_nginx_conf() {
 		for s in $NGINX_SITES; do
 			echo "  server { include $T/nginx/$s.conf; location / { return 200 \"$s\\n\"; } }"
 		done
+		echo "${NGINX_EXTRA:-}"
 		echo "}"
 	} > "$T/nginx.conf"
 }

@@ -93,7 +93,7 @@ static int load(struct fixture *f, const char *name, bool rsa, long before, long
 	f->x = mkcert(f->key, before, after, san);
 	write_pair(name, f->x, f->key, f->cpath, f->kpath);
 	f->s = (struct site){ .name = (char *)name, .certificate = f->cpath, .key = f->kpath };
-	return cert_load(&f->s, &f->ci, errs, warns);
+	return cert_load(&f->s, NULL, &f->ci, errs, warns);
 }
 
 static void done(struct fixture *f)
@@ -171,18 +171,18 @@ static void test_key_mismatch(void **state)
 	assert_int_equal(load(&a, "a", true, 1, 90, "DNS:a.test", &errs, NULL), 0);
 	assert_int_equal(load(&b, "b", false, 1, 90, "DNS:b.test", &errs, NULL), 0);
 	s = (struct site){ .name = "mix", .certificate = a.cpath, .key = b.kpath };
-	assert_int_equal(cert_load(&s, &ci, &errs, NULL), -1);
+	assert_int_equal(cert_load(&s, NULL, &ci, &errs, NULL), -1);
 	assert_int_equal(errs.n, 1);
 	assert_non_null(strstr(errs.msg[0], "site mix: key "));
 	assert_non_null(strstr(errs.msg[0], "does not match certificate"));
 	errlist_free(&errs);
 	/* Not PEM at all. */
 	s = (struct site){ .name = "junk", .certificate = "/etc/hostname", .key = b.kpath };
-	assert_int_equal(cert_load(&s, &ci, &errs, NULL), -1);
+	assert_int_equal(cert_load(&s, NULL, &ci, &errs, NULL), -1);
 	assert_non_null(strstr(errs.msg[0], "site junk: certificate /etc/hostname: not a PEM certificate"));
 	errlist_free(&errs);
 	s = (struct site){ .name = "gone", .certificate = "/nonexistent.pem", .key = b.kpath };
-	assert_int_equal(cert_load(&s, &ci, &errs, NULL), -1);
+	assert_int_equal(cert_load(&s, NULL, &ci, &errs, NULL), -1);
 	assert_non_null(strstr(errs.msg[0], "No such file or directory"));
 	errlist_free(&errs);
 	done(&a);
@@ -214,13 +214,13 @@ static void test_key_mode_warning(void **state)
 	assert_int_equal(load(&f, "mode", false, 1, 90, "DNS:m.test", &errs, &warns), 0);
 	cert_free(&f.ci);
 	chmod(f.kpath, 0640);
-	assert_int_equal(cert_load(&f.s, &f.ci, &errs, &warns), -1);
+	assert_int_equal(cert_load(&f.s, NULL, &f.ci, &errs, &warns), -1);
 	assert_int_equal(errs.n, 1);
 	assert_non_null(strstr(errs.msg[0], "site mode: key "));
 	assert_non_null(strstr(errs.msg[0], "is readable by group or others (mode 0640)"));
 	errlist_free(&errs);
 	f.s.allow_readable_key = true;
-	assert_int_equal(cert_load(&f.s, &f.ci, &errs, &warns), 0);
+	assert_int_equal(cert_load(&f.s, NULL, &f.ci, &errs, &warns), 0);
 	assert_int_equal(errs.n + warns.n, 0);
 	done(&f);
 }

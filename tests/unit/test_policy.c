@@ -416,6 +416,46 @@ static void test_server_without_sites(void **state)
 	policy_free(p);
 }
 
+/* One certificate per address, and the command that issues it. */
+static void test_issue_and_placeholders(void **state)
+{
+	struct policy *p = NULL;
+	struct ipaddr a;
+	char buf[SITE_PATH_MAX], *e;
+
+	e = load("sites = ( { name = \"www\"; address = \"192.0.2.1\"; port = 443;\n"
+		 "  certificate = \"/var/lib/acme/{{address}}/cert.pem\";\n"
+		 "  key = \"/var/lib/acme/private/{{address}}/{{site}}.pem\";\n"
+		 "  issue = { command = [ \"/bin/true\", \"issue\", \"{{address}}\" ]; }; } );\n",
+		 &p);
+	if (e)
+		fail_msg("%s", e);
+	const struct site *s = policy_site(p, "www");
+	assert_true(s->cert_per_address);
+	assert_int_equal(s->issue.timeout_ms, 120000);
+	assert_int_equal(s->issue.renew_before_s, 172800);
+	assert_int_equal(s->issue.backoff_min_s, 60);
+	ipaddr_parse("2001:db8::7", &a);
+	assert_string_equal(site_cert_path(s, &a, buf, sizeof(buf)),
+			    "/var/lib/acme/2001:db8::7/cert.pem");
+	assert_string_equal(site_key_path(s, &a, buf, sizeof(buf)),
+			    "/var/lib/acme/private/2001:db8::7/www.pem");
+	assert_int_equal(site_expand(s, s->issue.command[2], &a, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "2001:db8::7");
+	policy_free(p);
+
+	expect_error(SITE_HEAD "  address = \"192.0.2.1\"; } );\n" "x", "syntax error");
+	expect_error("sites = ( { name = \"w\"; address = \"192.0.2.1\"; port = 443;\n"
+		     "  certificate = \"/a/{{host}}/c.pem\"; key = \"/k\"; } );\n",
+		     "test.conf:2: 'certificate': only {{address}} and {{site}} may be used here");
+	expect_error("sites = ( { name = \"w\"; address = \"*\"; port = 443;\n"
+		     "  certificate = \"/a/{{address}}/c.pem\"; key = \"/k\"; } );\n",
+		     "{{address}} in certificate or key needs a site with one address");
+	expect_error("sites = ( { name = \"w\"; address = \"192.0.2.1\"; port = 443;\n"
+		     "  certificate = \"/c\"; key = \"/k\"; issue = { timeout_ms = 5; }; } );\n",
+		     "'command'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_bad_enum), cmocka_unit_test(test_bad_site_name),
 		cmocka_unit_test(test_all_errors_reported), cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_server_errors), cmocka_unit_test(test_server_without_sites),
+		cmocka_unit_test(test_issue_and_placeholders),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
