@@ -17,6 +17,7 @@
 #include "monitor/control/ctlproto.h"
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
+#include "monitor/sites/operator.h"
 #include "monitor/sites/defaults.h"
 
 #define CTL_IDLE_MS 5000
@@ -285,10 +286,10 @@ static void dispatch(struct ctlconn *c)
 		loop_cancel(&c->d->L, &c->idle);
 		loop_unwatch(&c->d->L, &c->w);
 		/* On success c may already be answered and gone: touch it only on refusal. */
-		if ((r.cmd == CTL_ISSUE ? act_issue(&c->d->sites, si, rebind_done, c, err,
-						    sizeof(err))
-		     : act_rebind(&c->d->sites, si, r.argc == 2 ? &a : NULL, rebind_done, c, err,
-				  sizeof(err))) < 0)
+		if ((r.cmd == CTL_ISSUE ? operator_issue(&c->d->sites, si, rebind_done, c, err,
+							 sizeof(err))
+		     : operator_rebind(&c->d->sites, si, r.argc == 2 ? &a : NULL, rebind_done, c,
+				       err, sizeof(err))) < 0)
 			reply_error(c, err);
 		return;
 	}

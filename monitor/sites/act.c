@@ -20,8 +20,8 @@ static void decide_now(struct siteinfo *si);
 
 /* --- the decision's context: the other sites, through the address index --------------- */
 
-static bool endpoint_taken(void *arg, const struct site *self, const struct ipaddr *a,
-			   unsigned port)
+bool act_endpoint_taken(void *arg, const struct site *self, const struct ipaddr *a,
+			unsigned port)
 {
 	struct sites *set = arg;
 
@@ -46,7 +46,7 @@ static void ctx_init(struct siteinfo *si, struct decide_ctx *ctx)
 	*ctx = (struct decide_ctx){
 		.tab = si->set->tab, .lost_ifindex = si->fsm.cur_ifindex,
 		.lost_plen = si->fsm.cur_plen,
-		.endpoint_taken = endpoint_taken, .address_shared = address_shared, .arg = si->set,
+		.endpoint_taken = act_endpoint_taken, .address_shared = address_shared, .arg = si->set,
 	};
 }
 
@@ -119,8 +119,6 @@ static void settle_timers(struct siteinfo *si, unsigned a)
 		loop_arm(L, &si->remind, now_ms() + (uint64_t)si->cfg->alert_repeat_s * 1000);
 }
 
-static void start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
-		      struct where at);
 
 static void tell_operator(struct siteinfo *si, bool ok, const char *why)
 {
@@ -150,7 +148,7 @@ static void after_issue(struct siteinfo *si, bool ok, const char *why)
 		act_apply(si, sitefsm_cert_good(&si->fsm, e != NULL, addrent_where(e), time(NULL)));
 		return;
 	}
-	start_job(si, si->issue_initial, &si->pending_for, si->issue_at);
+	act_start_job(si, si->issue_initial, &si->pending_for, si->issue_at);
 }
 
 /*
@@ -185,8 +183,7 @@ static int cert_for(struct siteinfo *si, bool initial, const struct ipaddr *to,
 	}
 	si->issue_initial = initial;
 	si->issue_at = at;
-	err = issue_start(si, to, initial ? NULL : &si->fsm.cur, si->issue_forced, after_issue);
-	si->issue_forced = false;
+	err = issue_start(si, to, initial ? NULL : &si->fsm.cur, false, after_issue);
 	if (err == 0) {
 		log_info("%s%s%s: issuing", strncmp(why, "site ", 5) ? si->cfg->name : "",
 			 strncmp(why, "site ", 5) ? ": " : "", why);
@@ -203,8 +200,8 @@ static int cert_for(struct siteinfo *si, bool initial, const struct ipaddr *to,
 }
 
 /* Joins a job: a rebind re-checks the certificate (it may have been renewed, or broken). */
-static void start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
-		      struct where at)
+void act_start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
+		   struct where at)
 {
 	char ep[ENDPOINT_STRLEN];
 	bool issues = si->cfg->issue.command || si->cfg->cert_per_address;
@@ -253,10 +250,10 @@ static void apply_with(struct siteinfo *si, unsigned a, const struct decision *d
 	if (a & FA_STATE_CHANGED)
 		set->state_dirty = set->status_dirty = set->metrics_dirty = true;
 	if ((a & FA_START_JOB) && dec)     /* only a decision asks for a rebind */
-		start_job(si, false, &dec->to,
+		act_start_job(si, false, &dec->to,
 			  (struct where){ .ifindex = dec->to_ifindex, .plen = dec->to_plen });
 	if (a & FA_START_INITIAL)
-		start_job(si, true, &si->fsm.cur,
+		act_start_job(si, true, &si->fsm.cur,
 			  (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen });
 	if (a & FA_DECIDE)
 		decide_now(si);
@@ -502,45 +499,6 @@ void act_resync(struct sites *set)
 			recheck(&set->v[i], now);
 }
 
-/* --- operator rebind --------------------------------------------------------------------- */
-
-int act_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr *to,
-	       rebind_done_fn done, void *arg, char *err, size_t errlen)
-{
-	struct ipaddr best;
-	const struct addrent *e;
-
-	if (si->cfg->wildcard)
-		return snprintf(err, errlen, "site %s is bound to all addresses", si->cfg->name), -1;
-	if (si->fsm.busy)
-		return snprintf(err, errlen, "site %s has a rebind in progress", si->cfg->name), -1;
-	if (jobs_server_busy(set, si->cfg))
-		return snprintf(err, errlen, "a rebind of another site of the same server is in "
-				"progress; try again in a moment"), -1;
-	if (!si->fsm.cert_ok || certwatch_recheck(si, NULL) < 0)
-		return snprintf(err, errlen, "site %s has an unusable certificate", si->cfg->name), -1;
-	if (!to) {
-		if (!act_candidates(set, si, &best, 1))
-			return snprintf(err, errlen, "no candidate address matches follow"), -1;
-		to = &best;
-	}
-	e = addrtab_find_usable(set->tab, to, 0);
-	if (!e)
-		return snprintf(err, errlen, "address is not present (and usable) on this host"), -1;
-	if (endpoint_taken(set, si->cfg, to, si->cfg->port))
-		return snprintf(err, errlen, "another site holds that address and port"), -1;
-	loop_cancel(set->L, &si->settle);
-	/* From here on the outcome, good or bad, reaches the caller through done. */
-	si->op_done = done;
-	si->op_arg = arg;
-	start_job(si, false, to, (struct where){ .ifindex = e->ifindex, .plen = e->prefixlen });
-	if (!si->fsm.busy && si->op_done) {
-		si->op_done = NULL;
-		return snprintf(err, errlen, "rebind refused (see the log)"), -1;
-	}
-	return 0;
-}
-
 /* --- certificates issued for an address ------------------------------------------------- */
 
 void act_issue_due(struct siteinfo *si)
@@ -555,61 +513,31 @@ void act_issue_due(struct siteinfo *si)
 	if (si->fsm.state == SS_UNBOUND)
 		decide_now(si);
 	else if (!si->cfg->wildcard)
-		start_job(si, true, &si->fsm.cur,
+		act_start_job(si, true, &si->fsm.cur,
 			  (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen });
+}
+
+int act_issue_now(struct siteinfo *si, bool forced)
+{
+	int err;
+
+	si->issue_initial = true;
+	si->issue_at = (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen };
+	err = issue_start(si, &si->fsm.cur, NULL, forced, after_issue);
+	if (err == 0) {
+		sitefsm_job_started(&si->fsm);
+		return 0;
+	}
+	if (err != -EAGAIN)
+		log_warnx("site %s: cannot run the issue command: %s", si->cfg->name,
+			  strerror(-err));
+	issue_arm(si, act_issue_due);
+	return err;
 }
 
 void act_issue_missing(struct siteinfo *si)
 {
-	char why[64];
-	int err;
-
-	if (!si->cfg->issue.command || si->fsm.cert_ok || si->fsm.busy)
-		return;
-	si->issue_initial = true;
-	si->issue_at = (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen };
-	err = issue_start(si, &si->fsm.cur, NULL, si->issue_forced, after_issue);
-	si->issue_forced = false;
-	if (err == 0) {
-		sitefsm_job_started(&si->fsm);
-		return;
-	}
-	snprintf(why, sizeof(why), "%s", strerror(-err));
-	if (err != -EAGAIN)
-		log_warnx("site %s: cannot run the issue command: %s", si->cfg->name, why);
-	issue_arm(si, act_issue_due);
+	if (si->cfg->issue.command && !si->fsm.cert_ok && !si->fsm.busy)
+		act_issue_now(si, false);
 }
 
-int act_issue(struct sites *set, struct siteinfo *si, rebind_done_fn done, void *arg,
-	      char *err, size_t errlen)
-{
-	if (!si->cfg->issue.command)
-		return snprintf(err, errlen, "site %s has no issue command", si->cfg->name), -1;
-	if (si->cfg->wildcard)
-		return snprintf(err, errlen, "site %s is bound to all addresses", si->cfg->name), -1;
-	if (si->fsm.busy)
-		return snprintf(err, errlen, "site %s has a rebind or an issue in progress",
-				si->cfg->name), -1;
-	if (!addrtab_find_usable(set->tab, &si->fsm.cur, 0))
-		return snprintf(err, errlen, "the site's address is not on this host"), -1;
-	si->op_done = done;
-	si->op_arg = arg;
-	si->issue_forced = true;
-	issue_drop_pending(si);
-	if (!si->fsm.cert_ok) {
-		act_issue_missing(si);
-	} else {
-		/* Forced: whatever the certificate on disk, a new one is issued and proven. */
-		si->issue_initial = true;
-		si->issue_at = (struct where){ .ifindex = si->fsm.cur_ifindex,
-					       .plen = si->fsm.cur_plen };
-		if (issue_start(si, &si->fsm.cur, NULL, true, after_issue) == 0)
-			sitefsm_job_started(&si->fsm);
-		si->issue_forced = false;
-	}
-	if (!si->fsm.busy && si->op_done) {
-		si->op_done = NULL;
-		return snprintf(err, errlen, "the issue command could not be started (see the log)"), -1;
-	}
-	return 0;
-}

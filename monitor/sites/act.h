@@ -19,18 +19,15 @@ void act_resync(struct sites *set);
 
 /* The site's candidate replacement addresses (best first). */
 size_t act_candidates(struct sites *set, struct siteinfo *si, struct ipaddr *out, size_t max);
-/*
- * Operator rebind: to `to`, or to the best candidate when NULL. Returns 0 when the rebind
- * joined a job (done is told the outcome), or -1 with the refusal in err.
- */
-int act_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr *to,
-	       rebind_done_fn done, void *arg, char *err, size_t errlen);
-/*
- * certbindctl issue: a certificate for the site's current address now (backoff or not),
- * then rendered, reloaded and proven. 0: done is told the outcome; -1: refused (err).
- */
-int act_issue(struct sites *set, struct siteinfo *si, rebind_done_fn done, void *arg,
-	      char *err, size_t errlen);
+/* si joins a job to `to` (initial: a pass at its own binding), after its certificate for
+ * `to` is there (issued first if the site issues its own). */
+void act_start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
+		   struct where at);
+/* Does another site hold (or is about to take) a:port? (arg: the site table) */
+bool act_endpoint_taken(void *arg, const struct site *self, const struct ipaddr *a,
+			unsigned port);
+/* Issues for the site's current binding now; 0 started, or a negative errno. */
+int act_issue_now(struct siteinfo *si, bool forced);
 /* A site's renewal threshold or backoff came: issue (again) for its binding. */
 void act_issue_due(struct siteinfo *si);
 /* Start-up: a site that issues but has no usable certificate gets one. */

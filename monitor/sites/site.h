@@ -51,7 +51,7 @@ struct siteinfo {
 	struct certinfo pending;         /* the certificate a job is proving (pending.leaf) */
 	struct ipaddr pending_for;
 	unsigned issue_failures;         /* issue commands that failed (metrics) */
-	bool issue_initial, issue_forced;  /* the job an issue comes before; certbindctl issue */
+	bool issue_initial;              /* the job an issue comes before: initial, and where */
 	struct where issue_at;
 };
 
