@@ -30,11 +30,13 @@ site() { # NAME ADDRESS
   on_change = "rebind"; follow = { interface = "cb0"; };
   targets = ( { type = "nginx"; output = "$T/nginx/$1.conf"; } );
   reload = $NGINX_RELOAD;
-  verify = { timeout_ms = 3000; ca_file = "$T/pebble-root.pem"; }; }
+  verify = { timeout_ms = 3000; ca_file = "$T/pebble-root.pem"; };
+  alert = { command = [ "/bin/sh", "-c", "echo \\"\$CERTBIND_EVENT \$CERTBIND_SITE \$CERTBIND_NEW\\" >> $T/alerts" ]; }; }
 EOC
 }
 cat > "$T/certbind.conf" <<EOC
-global = { state_file = "$T/state"; control_socket = "$T/ctl.sock"; settle_ms = 300; };
+global = { state_file = "$T/state"; control_socket = "$T/ctl.sock"; settle_ms = 300;
+           metrics_file = "$T/metrics.prom"; };
 sites = ( $(site www 192.0.2.200), $(site www6 2001:db8::200) );
 EOC
 start_certbindd
@@ -83,6 +85,11 @@ log_has 'event=rebind site=www old=192\.0\.2\.201:443 new=192\.0\.2\.202' && fai
 # comes retry_in_s after the last failure, doubling.
 wait_for 60 log_has 'event=issue-failed site=www .*retry_in_s=4' || fail "retries do not back off (2, then 4 s)"
 [ "$(log_count 'event=issue-failed site=www ')" -eq 2 ] || fail "more attempts than the backoff allows"
+# The site's alert command ran for the failure, once per alert.repeat_s (not per attempt).
+wait_for 5 grep -q '^issue-failed www 192.0.2.202$' "$T/alerts" || fail "no alert for issue-failed"
+[ "$(grep -c '^issue-failed' "$T/alerts")" -eq 1 ] || fail "an alert per attempt: $(cat "$T/alerts")"
+wait_for 5 grep -q '^certbind_issue_failures_total{site="www"} 2$' "$T/metrics.prom" ||
+	fail "certbind_issue_failures_total does not count the failures"
 # pebble returns (it keeps no state: the account is registered again, as with a new CA):
 # the next attempt gets the certificate and the site is rebound.
 pebble_start
