@@ -25,7 +25,7 @@ struct nlwatch {
 	bool quiet;               /* initial dump: fill the table, report nothing */
 	unsigned changes;         /* differences found by the current resync */
 	unsigned long events, resyncs;
-	uint64_t last_resync;     /* ms, CLOCK_MONOTONIC */
+	uint64_t last_resync;     /* ms, now_ms()'s clock */
 };
 
 static int addr_from_obj(struct rtnl_addr *a, struct addrent *e)

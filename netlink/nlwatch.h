@@ -25,7 +25,7 @@ struct nlwatch *nlwatch_open(struct addrtab *t, const struct nlwatch_ops *ops, v
 void nlwatch_close(struct nlwatch *w);
 int nlwatch_fd(const struct nlwatch *w);
 /*
- * Reads everything pending (non-blocking); now is CLOCK_MONOTONIC in ms. On overflow it
+ * Reads everything pending (non-blocking); now is now_ms(). On overflow it
  * drains the socket and re-dumps, at most once per NLWATCH_RESYNC_MIN_MS: a later
  * overflow sets *resync_due (ms) for the caller to call nlwatch_resync then.
  * Returns 0, or -1 on a fatal socket error.

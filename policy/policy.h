@@ -30,6 +30,7 @@ struct server_cfg {
 	char **start;            /* argv that starts it when a reload killed it, or NULL */
 	char *pid_file;          /* its parent's pid (liveness), or NULL */
 	char *master_socket;     /* haproxy: the master CLI, or NULL */
+	char *error_log;         /* where it says why a reload did not take, or NULL */
 	unsigned reload_timeout_ms;
 	int line;
 	size_t nsites;
@@ -53,6 +54,7 @@ struct site {
 	char *interface;         /* NULL: any */
 	char *certificate, *key;  /* may hold {{address}} and {{site}}: see site_cert_path */
 	bool cert_per_address;   /* they do: one certificate per address */
+	bool paths_templated;    /* certificate or key had a placeholder ({{site}} expanded at load) */
 	bool allow_readable_key; /* accept a key readable by group/others (e.g. ssl-cert) */
 	char *server_name;       /* NULL: none */
 	enum on_change on_change;
@@ -157,6 +159,8 @@ extern const char *const path_placeholders[];
 /* tmpl with {{address}} (a, no brackets; "" if none) and {{site}} replaced; -1 if too long. */
 int site_expand(const struct site *s, const char *tmpl, const struct ipaddr *a, char *out,
 		size_t len);
+/* tmpl with {{site}} alone replaced ({{address}} kept for later); -1 if too long. */
+int site_expand_name(const struct site *s, const char *tmpl, char *out, size_t len);
 /* The site's certificate and key files for address a (buf holds them when expanded). */
 const char *site_cert_path(const struct site *s, const struct ipaddr *a, char *buf, size_t len);
 const char *site_key_path(const struct site *s, const struct ipaddr *a, char *buf, size_t len);

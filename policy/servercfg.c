@@ -16,7 +16,7 @@ static const struct name_val server_types[] = {
 /* What a stock Debian 12 install of each server answers to. */
 struct server_defaults {
 	const char *const *check, *const *reload, *const *start;
-	const char *pid_file, *master_socket;
+	const char *pid_file, *master_socket, *error_log;
 };
 
 static const char *const nginx_check[] = { "/usr/sbin/nginx", "-t", "-q", NULL };
@@ -35,12 +35,16 @@ static const char *const haproxy_start[] = { "/bin/systemctl", "start", "haproxy
 static const struct server_defaults *defaults_of(enum server_type t)
 {
 	static const struct server_defaults nginx = {
-		nginx_check, nginx_reload, nginx_start, "/run/nginx.pid", NULL };
+		nginx_check, nginx_reload, nginx_start, "/run/nginx.pid", NULL,
+		"/var/log/nginx/error.log" };
 	static const struct server_defaults apache = {
-		apache_check, apache_reload, apache_start, "/run/apache2/apache2.pid", NULL };
+		apache_check, apache_reload, apache_start, "/run/apache2/apache2.pid", NULL,
+		"/var/log/apache2/error.log" };
+	/* HAProxy logs through syslog: no file of its own to read. */
 	static const struct server_defaults haproxy = {
-		haproxy_check, NULL, haproxy_start, "/run/haproxy.pid", "/run/haproxy-master.sock" };
-	static const struct server_defaults command = { NULL, NULL, NULL, NULL, NULL };
+		haproxy_check, NULL, haproxy_start, "/run/haproxy.pid", "/run/haproxy-master.sock",
+		NULL };
+	static const struct server_defaults command = { NULL, NULL, NULL, NULL, NULL, NULL };
 
 	/* No default: -Wswitch names this place when a server type is added. */
 	switch (t) {
@@ -82,7 +86,8 @@ static void default_argv(struct loader *L, const config_setting_t *g, struct ser
 static void load_one(struct loader *L, const config_setting_t *g, struct server_cfg *s)
 {
 	static const char *const keys[] = { "name", "type", "check", "reload", "start",
-					    "pid_file", "master_socket", "reload_timeout_ms", NULL };
+					    "pid_file", "master_socket", "reload_timeout_ms", "error_log",
+					    NULL };
 	const struct server_defaults *d;
 	int type = -1;
 
@@ -100,6 +105,8 @@ static void load_one(struct loader *L, const config_setting_t *g, struct server_
 	cfg_argv(L, g, "start", &s->start);
 	cfg_str(L, g, "pid_file", false, NULL, &s->pid_file);
 	cfg_check_path(L, g, "pid_file", s->pid_file);
+	cfg_str(L, g, "error_log", false, NULL, &s->error_log);
+	cfg_check_path(L, g, "error_log", s->error_log);
 	cfg_str(L, g, "master_socket", false, NULL, &s->master_socket);
 	cfg_check_path(L, g, "master_socket", s->master_socket);
 	cfg_uint(L, g, "reload_timeout_ms", 1, 3600000, false, NULL, &s->reload_timeout_ms);
@@ -112,6 +119,8 @@ static void load_one(struct loader *L, const config_setting_t *g, struct server_
 	default_argv(L, g, s, "start", &s->start, d->start);
 	if (!s->pid_file && d->pid_file)
 		s->pid_file = strdup(d->pid_file);
+	if (!s->error_log && d->error_log)
+		s->error_log = strdup(d->error_log);
 	if (!s->master_socket && d->master_socket)
 		s->master_socket = strdup(d->master_socket);
 	if (s->type == SRV_COMMAND && !s->reload)
@@ -306,6 +315,7 @@ void servercfg_free(struct server_cfg *s)
 	argv_free(s->reload);
 	argv_free(s->start);
 	free(s->pid_file);
+	free(s->error_log);
 	free(s->master_socket);
 }
 

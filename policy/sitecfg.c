@@ -57,7 +57,8 @@ static bool valid_site_name(const char *n)
 {
 	size_t len = strlen(n);
 
-	if (len < 1 || len > 64)
+	/* A name is one safe path component: {{site}} puts it into file names. */
+	if (len < 1 || len > 64 || !strcmp(n, ".") || !strcmp(n, ".."))
 		return false;
 	return strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == len;
 }
@@ -283,7 +284,8 @@ static void load_identity(struct loader *L, const config_setting_t *g, struct si
 	cfg_str(L, g, "name", true, "site", &site->name);
 	if (site->name && !valid_site_name(site->name))
 		cfg_err_at(L, config_setting_get_member(g, "name"),
-		       "site name \"%s\" must be 1-64 characters of A-Z a-z 0-9 _ . -", site->name);
+		       "site name \"%s\" must be 1-64 characters of A-Z a-z 0-9 _ . -, and not "
+		       "\".\" or \"..\" (it may name a directory: {{site}})", site->name);
 	cfg_str(L, g, "address", true, "site", &addr);
 	if (addr) {
 		if (!strcmp(addr, "*"))
@@ -330,6 +332,21 @@ static void load_site_path(struct loader *L, const config_setting_t *g, struct s
 	}
 	if (!known_placeholders(L, config_setting_get_member(g, name), name, *out))
 		return;
+	site->paths_templated = true;
+	/* The site's name never changes: {{site}} is expanded once, here, so that every reader
+	 * of the path (certificate loads, rendering, the issue command's environment, show)
+	 * sees the real file; only {{address}} varies with the binding. */
+	if (site->name && strstr(*out, "{{site}}")) {
+		if (site_expand_name(site, *out, buf, sizeof(buf)) < 0) {
+			cfg_err_at(L, config_setting_get_member(g, name), "'%s' is too long", name);
+			return;
+		}
+		char *dup = strdup(buf);
+		if (dup) {
+			free(*out);
+			*out = dup;
+		}
+	}
 	site->cert_per_address |= strstr(*out, "{{address}}") != NULL;
 	ipaddr_parse("2001:db8::1", &sample);
 	if (site_expand(site, *out, &sample, buf, sizeof(buf)) < 0)

@@ -7,19 +7,16 @@
 
 const char *const path_placeholders[] = { "address", "site", NULL };
 
-int site_expand(const struct site *s, const char *tmpl, const struct ipaddr *a, char *out,
-		size_t len)
+/* tmpl with {{site}} and, when addr is not NULL, {{address}} replaced. */
+static int expand(const struct site *s, const char *tmpl, const char *addr, char *out, size_t len)
 {
-	char addr[IPADDR_STRLEN] = "";
 	size_t o = 0;
 
-	if (a && a->family)
-		ipaddr_str(a, addr, sizeof(addr));
 	for (const char *p = tmpl; *p; ) {
 		const char *val = NULL;
 		size_t skip = 1;
 
-		if (!strncmp(p, "{{address}}", 11)) {
+		if (addr && !strncmp(p, "{{address}}", 11)) {
 			val = addr;
 			skip = 11;
 		} else if (!strncmp(p, "{{site}}", 8)) {
@@ -35,6 +32,21 @@ int site_expand(const struct site *s, const char *tmpl, const struct ipaddr *a, 
 	}
 	out[o] = '\0';
 	return 0;
+}
+
+int site_expand(const struct site *s, const char *tmpl, const struct ipaddr *a, char *out,
+		size_t len)
+{
+	char addr[IPADDR_STRLEN] = "";
+
+	if (a && a->family)
+		ipaddr_str(a, addr, sizeof(addr));
+	return expand(s, tmpl, addr, out, len);
+}
+
+int site_expand_name(const struct site *s, const char *tmpl, char *out, size_t len)
+{
+	return expand(s, tmpl, NULL, out, len);
 }
 
 const char *site_cert_path(const struct site *s, const struct ipaddr *a, char *buf, size_t len)

@@ -144,6 +144,15 @@ static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail
 			       ? json_object_new_int64((int64_t)(si->remind.when > now_ms()
 								 ? si->remind.when - now_ms() : 0))
 			       : NULL);
+	/* A failed rebind's next attempt (backoff; sooner when an input changes). */
+	if (timer_armed(&si->retry) && si->fsm.retry_ms) {
+		uint64_t in = si->retry.when > now_ms() ? si->retry.when - now_ms() : 0;
+		json_object_object_add(o, "next_retry_at",
+				       json_object_new_int64((int64_t)time(NULL) + (int64_t)(in / 1000)));
+		json_object_object_add(o, "retry_in_ms", json_object_new_int64((int64_t)in));
+	} else {
+		json_object_object_add(o, "next_retry_at", NULL);
+	}
 	add_str(o, "certificate", cert_file(s, &si->cert));
 	add_str(o, "server_name", s->server_name);
 	add_str(o, "server", s->server ? s->server->name : NULL);

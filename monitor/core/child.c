@@ -36,6 +36,23 @@ static void child_exec(char *const argv[], char *const envp[], int outw)
 	_exit(127);
 }
 
+/* The last bytes read, kept apart from the head: a long output's last line is its verdict. */
+static void keep_tail(struct child *c, const char *buf, size_t n)
+{
+	size_t cap = sizeof(c->tail) - 1;
+
+	if (n >= cap) {
+		memcpy(c->tail, buf + n - cap, cap);
+		c->taillen = cap;
+	} else {
+		size_t drop = c->taillen + n > cap ? c->taillen + n - cap : 0;
+		memmove(c->tail, c->tail + drop, c->taillen - drop);
+		memcpy(c->tail + c->taillen - drop, buf, n);
+		c->taillen += n - drop;
+	}
+	c->tail[c->taillen] = '\0';
+}
+
 /* Reads pending output, keeping the first bytes. Returns 1 at EOF (the pipe is closed). */
 static int read_output(struct child *c)
 {
@@ -53,6 +70,7 @@ static int read_output(struct child *c)
 			c->outfd = -1;
 			return 1;
 		}
+		keep_tail(c, buf, (size_t)n);
 		size_t room = sizeof(c->out) - 1 - c->outlen;
 		size_t take = (size_t)n < room ? (size_t)n : room;
 		memcpy(c->out + c->outlen, buf, take);
@@ -109,7 +127,8 @@ static void on_exit_ready(void *arg, uint32_t events)
 	/* Also kills what it left behind in its group (a daemonised reload must not linger). */
 	release(c);
 	r = (struct child_result){ .status = status, .timed_out = c->timed_out,
-				   .output = c->out, .truncated = c->truncated };
+				   .output = c->out, .truncated = c->truncated,
+				   .tail = c->tail };
 	c->done(c->arg, &r);
 }
 
@@ -226,4 +245,9 @@ const char *child_last_line(const char *output, char *buf, size_t len)
 	copy_line(p, buf, len);
 	buf[end - p < (ptrdiff_t)len ? end - p : (ptrdiff_t)len - 1] = '\0';
 	return buf;
+}
+
+const char *child_result_last_line(const struct child_result *r, char *buf, size_t len)
+{
+	return child_last_line(r->truncated && r->tail ? r->tail : r->output, buf, len);
 }

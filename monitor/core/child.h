@@ -10,6 +10,7 @@
 #include "monitor/core/loop.h"
 
 #define CHILD_OUTPUT_MAX 2048
+#define CHILD_TAIL_MAX 1024
 
 /* How a child ended, as told to its done callback. */
 struct child_result {
@@ -17,6 +18,8 @@ struct child_result {
 	bool timed_out;          /* the deadline passed and the process group was killed */
 	const char *output;      /* the first CHILD_OUTPUT_MAX bytes of stdout + stderr */
 	bool truncated;          /* it printed more than that (the rest was read and dropped) */
+	const char *tail;        /* its last CHILD_TAIL_MAX - 1 bytes at most: where a command
+				  * that prints much says what went wrong */
 };
 
 typedef void (*child_done_fn)(void *arg, const struct child_result *r);
@@ -30,6 +33,8 @@ struct child {
 	struct timer deadline;
 	char out[CHILD_OUTPUT_MAX];
 	size_t outlen;
+	char tail[CHILD_TAIL_MAX];
+	size_t taillen;
 	bool truncated, timed_out, running;
 	child_done_fn done;
 	void *arg;
@@ -53,6 +58,8 @@ const char *child_status_str(int status, char *buf, size_t len);
 /* Did it exit with status 0 (and in time)? */
 bool child_ok(const struct child_result *r);
 /* The output's first (or last) non-blank line, copied into buf ("" when there is none). */
+/* child_result_last_line: the last line of everything it printed (its tail when cut). */
+const char *child_result_last_line(const struct child_result *r, char *buf, size_t len);
 const char *child_first_line(const char *output, char *buf, size_t len);
 const char *child_last_line(const char *output, char *buf, size_t len);
 

@@ -81,7 +81,7 @@ int loop_init(struct loop *L, void (*on_signal)(void *arg, int signo), void *arg
 	sigset_t set;
 
 	memset(L, 0, sizeof(*L));
-	L->w_sig.fd = L->w_timer.fd = -1;
+	L->w_sig.fd = L->w_timer.fd = L->w_step.fd = -1;
 	L->on_signal = on_signal;
 	L->sig_arg = arg;
 	L->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -98,7 +98,7 @@ int loop_init(struct loop *L, void (*on_signal)(void *arg, int signo), void *arg
 	L->w_sig = (struct watcher){ .cb = on_signalfd, .arg = L };
 	L->w_sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	L->w_timer = (struct watcher){ .cb = on_timerfd, .arg = L };
-	L->w_timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	L->w_timer.fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (L->w_sig.fd < 0 || L->w_timer.fd < 0)
 		goto fail;
 	loop_watch(L, &L->w_sig, EPOLLIN);
@@ -109,16 +109,60 @@ fail:
 	return -1;
 }
 
+/* Far in the future: the step watch never fires by itself (no wake-ups), only when cancelled. */
+#define STEP_WATCH_S (20LL * 365 * 86400)
+
+static int arm_step_watch(int fd)
+{
+	struct itimerspec its = { .it_value.tv_sec = time(NULL) + (time_t)STEP_WATCH_S };
+
+	return timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
+}
+
+static void on_clock_step(void *arg, uint32_t events)
+{
+	struct loop *L = arg;
+	uint64_t n;
+
+	/* ECANCELED: the wall clock was set (NTP stepped it, an operator ran date -s). */
+	if (read(L->w_step.fd, &n, sizeof(n)) < 0 && errno != ECANCELED && errno != EAGAIN)
+		log_warn("timerfd (clock steps)");
+	if (arm_step_watch(L->w_step.fd) < 0)
+		log_warn("timerfd_settime (clock steps)");
+	if (L->on_step)
+		L->on_step(L->step_arg);
+}
+
+int loop_on_clock_step(struct loop *L, void (*fn)(void *arg), void *arg)
+{
+	L->on_step = fn;
+	L->step_arg = arg;
+	if (L->w_step.fd >= 0)
+		return 0;
+	L->w_step = (struct watcher){ .cb = on_clock_step, .arg = L };
+	L->w_step.fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (L->w_step.fd < 0 || arm_step_watch(L->w_step.fd) < 0) {
+		if (L->w_step.fd >= 0)
+			close(L->w_step.fd);
+		L->w_step.fd = -1;
+		return -1;
+	}
+	loop_watch(L, &L->w_step, EPOLLIN);
+	return 0;
+}
+
 void loop_free(struct loop *L)
 {
 	timerheap_free(&L->timers);
+	if (L->w_step.fd >= 0)
+		close(L->w_step.fd);
 	if (L->w_sig.fd >= 0)
 		close(L->w_sig.fd);
 	if (L->w_timer.fd >= 0)
 		close(L->w_timer.fd);
 	if (L->epfd >= 0)
 		close(L->epfd);
-	L->w_sig.fd = L->w_timer.fd = L->epfd = -1;
+	L->w_sig.fd = L->w_timer.fd = L->w_step.fd = L->epfd = -1;
 }
 
 /* Sets the timerfd to the earliest deadline, or disarms it: no wake-ups when idle. */
@@ -131,7 +175,7 @@ static void rearm(struct loop *L)
 	if (when == L->armed_for)
 		return;
 	if (when) {
-		/* CLOCK_MONOTONIC absolute; 0 would disarm, so never pass it. */
+		/* CLOCK_BOOTTIME absolute (now_ms()); 0 would disarm, so never pass it. */
 		its.it_value.tv_sec = (time_t)(when / 1000);
 		its.it_value.tv_nsec = (long)(when % 1000) * 1000000 + 1;
 	}

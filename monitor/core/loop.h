@@ -19,6 +19,9 @@ struct watcher {
 struct loop {
 	int epfd;
 	struct watcher w_sig, w_timer;
+	struct watcher w_step;           /* wall-clock steps (see loop_on_clock_step), fd -1: off */
+	void (*on_step)(void *arg);
+	void *step_arg;
 	struct watcher *chld_watchers;   /* children without a pidfd */
 	struct timerheap timers;
 	uint64_t armed_for;              /* what the timerfd is set to (0 = disarmed) */
@@ -33,6 +36,13 @@ struct loop {
  */
 int loop_init(struct loop *L, void (*on_signal)(void *arg, int signo), void *arg);
 void loop_free(struct loop *L);
+
+/*
+ * fn is called when the wall clock is stepped (timerfd TFD_TIMER_CANCEL_ON_SET): timers armed
+ * for a wall-clock time (certificate expiry, renewal) must be armed again. Costs no wake-up
+ * otherwise. 0, or -1 when the kernel cannot tell.
+ */
+int loop_on_clock_step(struct loop *L, void (*fn)(void *arg), void *arg);
 
 /* Adds w to the epoll set for events; a watcher with fd < 0 is woken on every SIGCHLD. */
 void loop_watch(struct loop *L, struct watcher *w, uint32_t events);

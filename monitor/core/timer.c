@@ -3,15 +3,6 @@
 #include "monitor/core/timer.h"
 
 #include <stdlib.h>
-#include <time.h>
-
-uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void put(struct timerheap *th, size_t i, struct timer *t)
 {

@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "monitor/core/clock.h"
+
 struct timer {
-	uint64_t when;            /* CLOCK_MONOTONIC, ms */
+	uint64_t when;            /* now_ms()'s clock (CLOCK_BOOTTIME), ms */
 	size_t idx;               /* heap slot + 1; 0 = not armed */
 	void (*fn)(void *arg);
 	void *arg;
@@ -18,7 +20,6 @@ struct timerheap {
 	size_t n, cap;
 };
 
-uint64_t now_ms(void);
 /* Arms (or re-arms) t for when. Returns 0 or -1 (ENOMEM). */
 int timer_arm(struct timerheap *th, struct timer *t, uint64_t when);
 void timer_cancel(struct timerheap *th, struct timer *t);

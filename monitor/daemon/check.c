@@ -5,6 +5,24 @@
 #include "monitor/certs/cert.h"
 #include "policy/policy.h"
 
+/* Paths with placeholders, as they will be opened: {{site}}, and {{address}} for the site's
+ * configured address (a rebind opens the new address's). */
+static void print_paths(const struct policy *p, FILE *out)
+{
+	for (size_t i = 0; i < p->nsites; i++) {
+		const struct site *s = &p->sites[i];
+		char cb[SITE_PATH_MAX], kb[SITE_PATH_MAX], a[IPADDR_STRLEN];
+		if (!s->paths_templated)
+			continue;
+		fprintf(out, "site %s: certificate %s, key %s%s%s%s\n", s->name,
+			site_cert_path(s, &s->addr, cb, sizeof(cb)),
+			site_key_path(s, &s->addr, kb, sizeof(kb)),
+			s->cert_per_address ? " (for " : "",
+			s->cert_per_address ? ipaddr_str(&s->addr, a, sizeof(a)) : "",
+			s->cert_per_address ? "; {{address}} follows the binding)" : "");
+	}
+}
+
 int check_policy(const char *path, FILE *out, FILE *err)
 {
 	struct errlist errs = { 0 }, warns = { 0 };
@@ -33,6 +51,7 @@ int check_policy(const char *path, FILE *out, FILE *err)
 	}
 	if (errs.n)
 		rc = 78;
+	print_paths(p, out);
 out:
 	for (size_t i = 0; i < warns.n; i++)
 		fprintf(err, "warning: %s\n", warns.msg[i]);

@@ -85,6 +85,16 @@ static void log_started(struct daemon *d)
 	ev_emit(&e, LOG_NOTICE);
 }
 
+/* The wall clock was stepped: timers armed for a wall-clock time are armed again. */
+static void on_clock_step(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("event=clock-stepped wall=%lld: certificate expiry and renewal timers armed again",
+		 (long long)wall_now());
+	sites_clock_stepped(&d->sites);
+}
+
 /* Loop, TLS context, address table, listeners: what the sites and jobs run on. */
 static int setup_runtime(struct daemon *d)
 {
@@ -103,6 +113,9 @@ static int setup_runtime(struct daemon *d)
 	env = (struct pipe_env){ .L = &d->L, .ssl = d->sslctx, .listeners = d->listeners,
 				 .dry_run = d->dry_run };
 	sites_init(&d->sites, &env, d->tab, &d->alerts);
+	if (loop_on_clock_step(&d->L, on_clock_step, d) < 0)
+		log_warn("no notice of wall-clock steps: certificate timers follow the clock as "
+			 "it was when they were armed");
 	return 0;
 }
 
@@ -113,7 +126,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	size_t nb = 0;
 
 	memset(d, 0, sizeof(*d));
-	d->L.epfd = d->L.w_sig.fd = d->L.w_timer.fd = -1;
+	d->L.epfd = d->L.w_sig.fd = d->L.w_timer.fd = d->L.w_step.fd = -1;
 	d->config_path = o->config_path;
 	d->dry_run = o->dry_run;
 	if (policy_load(o->config_path, &d->pol, &errs) < 0) {

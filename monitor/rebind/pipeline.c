@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "monitor/core/log.h"
+#include "monitor/rebind/culprit.h"
+#include "monitor/rebind/errlog.h"
 #include "monitor/rebind/liveness.h"
 #include "monitor/rebind/prove.h"
 #include "monitor/rebind/targets.h"
@@ -31,6 +33,11 @@ struct pipe_job {
 	uint64_t reload_start;
 	unsigned reload_ms;
 	bool proof_first;          /* nothing written: proving before any reload */
+	bool whole;                /* two or more sites failed together at one step */
+	long long log_mark;        /* where the server's error log ended before the reload */
+	char words[256];           /* the checker's error line, when the check failed */
+	bool *pend;                /* per item: in play when the current step began */
+	size_t npend;
 	bool died;                 /* the server's parent exited after our reload */
 	bool restarted;            /* ... and its start command exited 0 */
 	enum job_phase phase;
@@ -73,16 +80,62 @@ static void fail_active(struct pipe_job *j, const char *fmt, ...)
 		}
 }
 
+/*
+ * The items that just failed together (the `pending` of the step, n of them): when two or
+ * more, the batch failed as a whole. The server's words name culprits (their reason becomes
+ * that line); the others are to be tried again apart from them (again).
+ */
+static void failed_together(struct pipe_job *j, const char *words, const char *prefix)
+{
+	char *log = NULL;
+
+	/* One site alone is judged alone: its files go back, and the server keeps serving its
+	 * old binding (an include it refuses is only taken out when others need the reload). */
+	if (j->npend < 2 || j->env.dry_run)
+		return;
+	j->whole = true;
+	/* After a reload, the server said why in its error log (nginx, Apache). */
+	if (j->reload_ran && j->log_mark >= 0)
+		log = errlog_since(j->srv->cfg->error_log, j->log_mark);
+	culprit_mark(j->items, j->n, j->pend, words, log, prefix);
+	free(log);
+}
+
+/* Sites that failed on their own after a reload: what the server's error log says of them. */
+static void explain_from_log(struct pipe_job *j)
+{
+	char *log;
+	bool any = false;
+
+	if (j->whole || !j->reload_ran || j->log_mark < 0)
+		return;
+	for (size_t i = 0; i < j->n && !any; i++)
+		any = j->items[i].outcome == PO_FAILED;
+	if (any && (log = errlog_since(j->srv->cfg->error_log, j->log_mark))) {
+		culprit_explain(j->items, j->n, log);
+		free(log);
+	}
+}
+
+/* Which items are still in play, before a step fails them all or proves them. */
+static void mark_pending(struct pipe_job *j)
+{
+	j->npend = 0;
+	for (size_t i = 0; i < j->n; i++)
+		j->npend += (j->pend[i] = j->items[i].outcome == PO_PENDING);
+}
+
 static void report_done(void *arg)
 {
 	struct pipe_job *j = arg;
 	struct pipe_report r = { .reloaded = j->reloaded, .reload_ms = j->reload_ms,
-				 .restarted = j->restarted };
+				 .restarted = j->restarted, .whole = j->whole, .words = j->words };
 
 	srvop_stop(&j->op);
 	for (size_t i = 0; i < j->n; i++)
 		targets_free(&j->items[i]);
 	j->done(j->arg, j->items, j->n, &r);
+	free(j->pend);
 	free(j);
 }
 
@@ -200,16 +253,20 @@ static void server_died(struct pipe_job *j)
 	j->died = true;
 	live_unwatch(j);
 	prove_stop(&j->prover);
+	j->npend = 0;
 	for (size_t i = 0; i < j->n; i++) {
 		struct pipe_item *it = &j->items[i];
-		if (it->outcome != PO_PENDING && it->outcome != PO_PROVEN)
+		j->pend[i] = it->outcome == PO_PENDING || it->outcome == PO_PROVEN;
+		if (!j->pend[i])
 			continue;
+		j->npend++;
 		snprintf(it->reason, sizeof(it->reason), "server \"%s\": its parent process (pid %d) "
 			 "exited after the reload; its error log says why (a Listen that cannot "
 			 "bind?)", j->srv->cfg->name, (int)j->pid);
 		it->outcome = PO_FAILED;
 	}
 	j->active = 0;
+	failed_together(j, NULL, "the server's parent exited after the reload: ");
 }
 
 static void on_live(void *arg, uint32_t events)
@@ -229,6 +286,7 @@ static void finish(struct pipe_job *j)
 
 	if (!j->died && live_exited(j->w_live.fd))
 		server_died(j);
+	explain_from_log(j);
 	live_unwatch(j);
 	prove_stop(&j->prover);
 	for (size_t i = 0; i < j->n; i++) {
@@ -236,8 +294,9 @@ static void finish(struct pipe_job *j)
 		if (it->outcome != PO_FAILED)
 			continue;
 		/* A dead server cannot be started on files it refused: they go back whatever the
-		 * site's on_failure. */
-		if (it->site->on_failure != ONF_ROLLBACK && !it->initial && !j->died) {
+		 * site's on_failure; nor can a batch that failed as a whole be narrowed down with
+		 * one site's files left in (on_failure applies when the site is judged alone). */
+		if (it->site->on_failure != ONF_ROLLBACK && !it->initial && !j->died && !j->whole) {
 			it->outcome = PO_KEPT;   /* on_failure = alert: the new files stay */
 			continue;
 		}
@@ -290,10 +349,36 @@ static bool retry_after_reload(struct pipe_job *j)
 	return any;
 }
 
+/*
+ * After a reload, no site of the batch was proven and some new endpoint never completed a
+ * handshake: the server did not take the configuration (nginx keeps its old one when one
+ * address cannot be bound; that address may even be served by another process).
+ */
+static void judge_proofs(struct pipe_job *j)
+{
+	size_t failed = 0, unreached = 0;
+
+	if (j->proof_first || !j->reload_ran)
+		return;
+	for (size_t i = 0; i < j->n; i++) {
+		const struct pipe_item *it = &j->items[i];
+		if (!j->pend[i])
+			continue;
+		if (it->outcome == PO_PROVEN)
+			return;
+		failed += it->outcome == PO_FAILED;
+		unreached += it->outcome == PO_FAILED && it->unreached;
+	}
+	if (failed == j->npend && unreached)
+		failed_together(j, NULL, "the server did not take the new configuration: ");
+}
+
 static void on_proven(void *arg)
 {
 	struct pipe_job *j = arg;
 
+	if (j->phase == JP_PROVE)
+		judge_proofs(j);
 	if (j->phase == JP_REPROVE) {
 		j->phase = JP_DONE;
 		loop_arm(j->env.L, &j->soon, now_ms());
@@ -320,6 +405,13 @@ static void on_settled(void *arg, struct pipe_item *it, bool ok)
 static void start_proofs(struct pipe_job *j)
 {
 	j->phase = JP_PROVE;
+	/* Taken out of the server: nothing of it to prove. */
+	for (size_t i = 0; i < j->n; i++)
+		if (j->items[i].disabling && j->items[i].outcome == PO_PENDING) {
+			j->items[i].outcome = PO_DISABLED;
+			j->active--;
+		}
+	mark_pending(j);
 	prove_init(&j->prover, &j->env, j->items, j->n, on_settled, j);
 	for (size_t i = 0; i < j->n; i++) {
 		struct pipe_item *it = &j->items[i];
@@ -343,7 +435,9 @@ static void on_reload(void *arg, const struct srvop_result *r)
 	j->reload_ms = (unsigned)(now_ms() - j->reload_start);
 	j->reload_ran |= r->touched;
 	if (!r->ok) {
+		mark_pending(j);
 		fail_active(j, "reload %s", r->why);
+		failed_together(j, r->line, "reload failed: ");
 	} else if (live_exited(j->w_live.fd)) {
 		server_died(j);
 	} else {
@@ -370,10 +464,13 @@ static void run_reload(struct pipe_job *j)
 	}
 	/* The parent as it is before our reload: the process whose death would be ours. */
 	j->w_live.fd = live_open(j->srv->cfg->pid_file, &j->pid);
+	j->log_mark = errlog_mark(j->srv->cfg->error_log);
 	j->reload_start = now_ms();
 	srvop_init(&j->op, j->env.L, j->srv, on_reload, j);
 	if (j->drv->reload(&j->op) < 0) {
+		mark_pending(j);
 		fail_active(j, "reload %s", j->op.res.why);
+		failed_together(j, NULL, "");
 		finish(j);
 	}
 }
@@ -387,7 +484,10 @@ static void on_check(void *arg, const struct srvop_result *r)
 		return;
 	}
 	/* The server never saw the files: restore them, no reload. The checker's own words. */
+	mark_pending(j);
 	fail_active(j, "configuration check failed: %s", r->line[0] ? r->line : r->why);
+	failed_together(j, r->line, "configuration check failed: ");
+	snprintf(j->words, sizeof(j->words), "%s", r->line);
 	finish(j);
 }
 
@@ -403,24 +503,11 @@ static void run_check(struct pipe_job *j)
 	}
 	srvop_init(&j->op, j->env.L, j->srv, on_check, j);
 	if (srvop_argv(&j->op, argv, "check") < 0) {
+		mark_pending(j);
 		fail_active(j, "%s", j->op.res.why);
+		failed_together(j, NULL, "");
 		finish(j);
 	}
-}
-
-static void log_dry_run(const struct pipe_job *j, const struct pipe_item *it)
-{
-	char ep[ENDPOINT_STRLEN];
-	bool any = targets_changed(it);
-	struct ev e;
-
-	ev_begin(&e, "dry-run");
-	ev_add(&e, "site", it->site->name);
-	ev_add(&e, "would", any ? (driver_can_reload(j->srv) ? "render,reload,verify"
-				  : "render,verify") : "nothing (files up to date)");
-	ev_add(&e, "endpoint", endpoint_str(it->wildcard ? NULL : &it->to, it->site->port, ep,
-					    sizeof(ep)));
-	ev_emit(&e, LOG_NOTICE);
 }
 
 /* Renders and writes every item; returns whether anything was written. */
@@ -435,7 +522,7 @@ static bool write_all(struct pipe_job *j)
 			continue;
 		}
 		if (j->env.dry_run) {
-			log_dry_run(j, it);
+			targets_log_dry_run(it, driver_can_reload(j->srv));
 			it->outcome = PO_DRY_RUN;
 			j->active--;
 		} else if (targets_write(it) < 0) {
@@ -453,11 +540,15 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 			    struct pipe_item *items, size_t n, pipe_done_fn done, void *arg)
 {
 	struct pipe_job *j = calloc(1, sizeof(*j));
+	bool *pend = calloc(n ? n : 1, sizeof(*pend));
 
-	if (!j)
+	if (!j || !pend) {
+		free(j);
+		free(pend);
 		return NULL;
+	}
 	*j = (struct pipe_job){ .env = *env, .srv = srv, .drv = driver_get(srv->cfg->type),
-				.items = items, .n = n, .active = n,
+				.items = items, .n = n, .active = n, .pend = pend, .log_mark = -1,
 				.done = done, .arg = arg };
 	j->soon = (struct timer){ .fn = report_done, .arg = j };
 	j->w_live.fd = -1;
@@ -469,6 +560,7 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 		items[i].reason[0] = '\0';
 		items[i].hint = NULL;
 		items[i].old_served = 0;
+		items[i].again = items[i].unreached = items[i].disable = false;
 	}
 	bool written = write_all(j);
 	if (!j->active) {
@@ -498,5 +590,6 @@ void pipe_abort(struct pipe_job *j)
 			(void)targets_restore(&j->items[i]);
 		targets_free(&j->items[i]);
 	}
+	free(j->pend);
 	free(j);
 }

@@ -18,6 +18,7 @@ enum pipe_outcome {
 	PO_DRY_RUN,     /* -n: logged what it would do */
 	PO_FAILED,      /* failed; the site's files were restored (rolled_back) or not */
 	PO_KEPT,        /* failed with on_failure = alert: the new files stay, unproven */
+	PO_DISABLED,    /* (a disable item) taken out of the server's configuration */
 };
 
 struct pipe_tgt;
@@ -34,6 +35,7 @@ struct pipe_item {
 	struct ipaddr from;          /* rollback, prove it is served again */
 	bool initial;                /* a start-up pass at the same binding (see pipe_start) */
 	bool force_reload;           /* reload even if no file changes (a new certificate) */
+	bool disabling;              /* render it out of the server (its inputs are refused) */
 	unsigned char sha256[32];    /* the certificate the endpoint must serve */
 	char fingerprint[FINGERPRINT_LEN];
 	void *owner;                 /* the caller's */
@@ -43,6 +45,12 @@ struct pipe_item {
 	bool rolled_back;            /* (failed) every file is back as it was */
 	char reason[512];            /* (failed) why */
 	const char *hint;            /* (failed) what to do about it, or NULL */
+	bool disable;                /* (failed) the server refuses its inputs (certificate, key,
+				      * include): it must be taken out of its configuration */
+	bool again;                  /* (failed) only as part of a batch that failed as a whole,
+				      * unnamed by the server's words: not judged alone yet */
+	bool unreached;              /* (failed) its new endpoint never answered (no listener, or
+				      * the connection refused): the server may not have taken it */
 	int old_served;              /* (rolled back, has_from) 1 served again, -1 not, 0 untried */
 
 	/* the pipeline's own */
@@ -73,6 +81,11 @@ struct pipe_report {
 	bool reloaded;               /* a reload (or rollback reload) exited 0: runs what is on disk */
 	unsigned reload_ms;          /* how long the (first) reload took; 0: none ran */
 	bool restarted;              /* the server died after the reload and was started again */
+	bool whole;                  /* the batch failed as a whole (check, reload, confirmation,
+				      * the server's death, or no new endpoint answered): every
+				      * item restored; those the server's words name are culprits,
+				      * the others have `again` set */
+	const char *words;           /* the checker's error line ("": none); valid in done */
 };
 
 typedef void (*pipe_done_fn)(void *arg, struct pipe_item *items, size_t n,
@@ -85,8 +98,11 @@ typedef void (*pipe_done_fn)(void *arg, struct pipe_item *items, size_t n,
  * restored together and the server is reloaded once more. When no file changed, the sites
  * are proven first, and only a failed proof on a server not known to run what is on disk
  * (srv->synced) makes the job reload and prove again. An initial item (a start-up pass at
- * the same binding) always rolls back when it fails. items and srv must outlive the job. done is called once, from the loop, never from
- * inside pipe_start. Returns NULL when out of memory.
+ * the same binding) always rolls back when it fails. When two or more sites fail together
+ * at one step (see pipe_report.whole), every one is restored, and the server's words (the
+ * checker's error line, its error log since the reload) name the culprits. items and srv
+ * must outlive the job. done is called once, from the loop, never from inside pipe_start.
+ * Returns NULL when out of memory.
  */
 struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv,
 			    struct pipe_item *items, size_t n, pipe_done_fn done, void *arg);

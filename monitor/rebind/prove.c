@@ -120,6 +120,8 @@ static void on_probe(void *arg, uint32_t events)
 	}
 	if (r < 0)
 		snprintf(it->reason, sizeof(it->reason), "%s", tlsprobe_error(it->probe));
+	else
+		it->unreached = false;   /* a handshake: the server runs something there */
 	bool chain_ok = r == 1 && !memcmp(digest, it->sha256, 32) && chain_verifies(it);
 	stop_probe(p, it);
 	if (chain_ok) {
@@ -226,6 +228,10 @@ void prove_start(struct prover *p, struct pipe_item *it, bool quick)
 {
 	it->prover = p;
 	it->quick = quick;
+	/* Until a handshake completes: the server may not have taken its new configuration
+	 * (nginx that cannot bind one address keeps its old one, and meanwhile its new
+	 * sockets listen without anyone to answer). */
+	it->unreached = true;
 	it->phase = PP_LISTEN;
 	it->deadline = (struct timer){ .fn = on_deadline, .arg = it };
 	it->retry = (struct timer){ .fn = verify_attempt, .arg = it };

@@ -43,6 +43,24 @@ static const char *fix_for(int err)
 	}
 }
 
+/*
+ * A site the server refuses whatever certbind renders (its certificate, key or include is
+ * broken) is taken out of the server's configuration: a comment, which nginx, Apache and
+ * HAProxy all read as nothing, so the server can reload for the other sites.
+ */
+static char *disabled_stub(const struct site *s, size_t *len)
+{
+	char *out = NULL;
+	int n = asprintf(&out, "# certbind: site %s is disabled: the server refused its "
+			 "certificate, key or include (see certbindctl show %s); it is rendered "
+			 "again once they change\n", s->name, s->name);
+
+	if (n < 0)
+		return NULL;
+	*len = (size_t)n;
+	return out;
+}
+
 int targets_prepare(struct pipe_item *it)
 {
 	const struct site *s = it->site;
@@ -60,7 +78,8 @@ int targets_prepare(struct pipe_item *it)
 		if (err < 0 && err != -ENOENT)
 			return snprintf(it->reason, sizeof(it->reason), "cannot read %s: %s",
 					s->targets[i].output, why(err)), -1;
-		t->new = render_target(&s->targets[i], &v, &t->newlen);
+		t->new = it->disabling ? disabled_stub(s, &t->newlen)
+				       : render_target(&s->targets[i], &v, &t->newlen);
 		if (!t->new)
 			return snprintf(it->reason, sizeof(it->reason), "cannot render %s",
 					s->targets[i].output), -1;
@@ -150,4 +169,18 @@ void targets_free(struct pipe_item *it)
 	free(it->t);
 	it->t = NULL;
 	it->nt = 0;
+}
+
+void targets_log_dry_run(const struct pipe_item *it, bool can_reload)
+{
+	char ep[ENDPOINT_STRLEN];
+	struct ev e;
+
+	ev_begin(&e, "dry-run");
+	ev_add(&e, "site", it->site->name);
+	ev_add(&e, "would", targets_changed(it) ? (can_reload ? "render,reload,verify"
+				  : "render,verify") : "nothing (files up to date)");
+	ev_add(&e, "endpoint", endpoint_str(it->wildcard ? NULL : &it->to, it->site->port, ep,
+					    sizeof(ep)));
+	ev_emit(&e, LOG_NOTICE);
 }

@@ -23,5 +23,7 @@ int targets_restore(struct pipe_item *it);
 /* Did this job create a target that did not exist before? */
 bool targets_created(const struct pipe_item *it);
 void targets_free(struct pipe_item *it);
+/* certbindd -n: what a job would do for it (after targets_prepare). */
+void targets_log_dry_run(const struct pipe_item *it, bool can_reload);
 
 #endif

@@ -115,6 +115,10 @@ static void settle_timers(struct siteinfo *si, unsigned a)
 		loop_cancel(L, &si->reverify);
 	if (a & FA_REVERIFY_ARM)
 		loop_arm(L, &si->reverify, now_ms() + si->fsm.reverify_ms);
+	if (a & FA_RETRY_CANCEL)
+		loop_cancel(L, &si->retry);
+	if (a & FA_RETRY_ARM)
+		loop_arm(L, &si->retry, now_ms() + si->fsm.retry_ms);
 	if ((a & FA_REMIND_ARM) && si->cfg->alert_repeat_s && !timer_armed(&si->remind))
 		loop_arm(L, &si->remind, now_ms() + (uint64_t)si->cfg->alert_repeat_s * 1000);
 }
@@ -292,6 +296,17 @@ static void on_reverify(void *arg)
 	act_apply(si, sitefsm_reverify(&si->fsm));
 }
 
+/* A failed rebind's next attempt (backoff), or its inputs changed. */
+void act_retry_now(struct siteinfo *si)
+{
+	act_apply(si, sitefsm_retry(&si->fsm, decide_bound(si->cfg, &si->fsm.cur, si->set->tab)));
+}
+
+static void on_retry(void *arg)
+{
+	act_retry_now(arg);
+}
+
 /* alert.repeat_s: the condition lasts, so say it again (never more often). */
 static void on_remind(void *arg)
 {
@@ -303,6 +318,7 @@ void act_site_init(struct siteinfo *si)
 	si->settle = (struct timer){ .fn = on_settle, .arg = si };
 	si->remind = (struct timer){ .fn = on_remind, .arg = si };
 	si->reverify = (struct timer){ .fn = on_reverify, .arg = si };
+	si->retry = (struct timer){ .fn = on_retry, .arg = si };
 }
 
 /* --- job outcomes ------------------------------------------------------------------------ */
@@ -336,6 +352,10 @@ static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
 		ok = false;
 		a = sitefsm_job_failed(&si->fsm, &it->to, si->due_at, it->initial,
 				       it->outcome == PO_FAILED && it->rolled_back, now);
+		break;
+	case PO_DISABLED:
+		ok = false;
+		a = sitefsm_job_disabled(&si->fsm, it->initial, now);
 		break;
 	case PO_DRY_RUN:
 		break;

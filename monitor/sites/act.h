@@ -9,6 +9,8 @@
 void act_site_init(struct siteinfo *si);
 /* Carries out what a transition of si asked for (enum fsm_act bits). */
 void act_apply(struct siteinfo *si, unsigned acts);
+/* A failed rebind's inputs changed (its certificate was replaced): try it again now. */
+void act_retry_now(struct siteinfo *si);
 
 /* The address table changed: e was added, removed or changed usability. */
 void act_address(struct sites *set, const struct addrent *e, enum addr_change chg);

@@ -85,9 +85,13 @@ void certnotify_recheck(struct siteinfo *si)
 {
 	const struct addrent *e;
 	bool was_ok = si->fsm.cert_ok, changed = false, present;
+	/* Files replaced (even with the same leaf: a chain fixed): a failed rebind goes again. */
+	bool reread = !was_ok || !cert_unchanged(si->cfg, &si->cert);
 
 	if (certwatch_recheck(si, &changed) < 0)
 		return;
+	if (reread && was_ok && si->fsm.retry_ms)
+		act_retry_now(si);
 	if (!was_ok) {
 		log_msg(LOG_NOTICE, "site %s: certificate %s is usable again", si->cfg->name,
 			cert_file(si->cfg, &si->cert));

@@ -14,11 +14,9 @@
 
 static void arm_at_wall(struct siteinfo *si, time_t when)
 {
-	time_t now = time(NULL);
-	/* Far deadlines are fine: the timerfd sleeps until then, no polling. */
-	uint64_t delta = when > now ? (uint64_t)(when - now) * 1000 : 0;
-
-	loop_arm(si->set->L, &si->cert_timer, now_ms() + delta);
+	/* Far deadlines are fine: the timerfd sleeps until then, no polling. A step of the wall
+	 * clock arms it again (certwatch_changed from the step handler). */
+	loop_arm(si->set->L, &si->cert_timer, clock_at_wall(when));
 }
 
 static void state_changed(struct siteinfo *si, unsigned acts)
@@ -162,6 +160,11 @@ int certwatch_recheck(struct siteinfo *si, bool *changed)
 void certwatch_changed(struct siteinfo *si)
 {
 	si->expiring_logged = 0;
+	evaluate(si);
+}
+
+void certwatch_rearm(struct siteinfo *si)
+{
 	evaluate(si);
 }
 

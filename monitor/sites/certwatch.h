@@ -16,5 +16,7 @@ int certwatch_recheck(struct siteinfo *si, bool *changed);
 void certwatch_changed(struct siteinfo *si);
 /* Stops si's timer (the site goes away, or is carried into another table). */
 void certwatch_cancel(struct siteinfo *si);
+/* The wall clock was stepped: the expiry timer armed again for the same threshold. */
+void certwatch_rearm(struct siteinfo *si);
 
 #endif

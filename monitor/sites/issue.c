@@ -25,9 +25,9 @@ struct issuer {
 	struct ipaddr to, old;
 	bool has_old;
 	unsigned backoff_s;          /* 0: not backing off */
-	uint64_t retry_at;           /* CLOCK_MONOTONIC ms: no attempt before, unless forced */
+	uint64_t retry_at;           /* now_ms(): no attempt before, unless forced */
 	long long alerted_at;        /* wall clock of the last issue-failed alert */
-	uint64_t issued_ms;          /* CLOCK_MONOTONIC ms of the last certificate issued */
+	uint64_t issued_ms;          /* now_ms() of the last certificate issued */
 };
 
 static struct issuer *issuer_of(struct siteinfo *si)
@@ -151,7 +151,7 @@ static void on_command(void *arg, const struct child_result *r)
 
 	/* Its exit status is information only (uacme exits 1 when nothing needed doing): the
 	 * certificate on disk decides. */
-	child_last_line(r->output, line, sizeof(line));
+	child_result_last_line(r, line, sizeof(line));
 	issue_drop_pending(si);
 	if (r->timed_out) {
 		snprintf(why, sizeof(why), "the issue command timed out after %u ms (process group "
@@ -242,7 +242,7 @@ static void on_timer(void *arg)
 void issue_arm(struct siteinfo *si, void (*due)(struct siteinfo *si))
 {
 	struct issuer *is;
-	time_t now = time(NULL), at;
+	time_t at;
 
 	if (!si->cfg->issue.command || !(is = issuer_of(si)))
 		return;
@@ -257,10 +257,11 @@ void issue_arm(struct siteinfo *si, void (*due)(struct siteinfo *si))
 		loop_cancel(si->set->L, &is->timer);
 		return;
 	}
-	/* A timer at the threshold, on the monotonic clock: no polling. A certificate that is
-	 * due again as soon as issued (renew_before_s above the CA's lifetime) waits a minute. */
+	/* A timer at the threshold, on the boot-time clock (it counts suspend): no polling; a
+	 * step of the wall clock arms it again. A certificate that is due again as soon as
+	 * issued (renew_before_s above the CA's lifetime) waits a minute. */
 	at = si->cert.not_after - (time_t)si->cfg->issue.renew_before_s;
-	uint64_t when = now_ms() + (at > now ? (uint64_t)(at - now) * 1000 : 0);
+	uint64_t when = clock_at_wall(at);
 	if (is->issued_ms && when < is->issued_ms + RENEW_MIN_GAP_MS)
 		when = is->issued_ms + RENEW_MIN_GAP_MS;
 	loop_arm(si->set->L, &is->timer, when);

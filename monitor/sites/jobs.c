@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "monitor/core/log.h"
+#include "monitor/rebind/culprit.h"
+#include "monitor/sites/narrow.h"
 
 #define BATCH_WINDOW_MS 100
 
@@ -14,12 +16,23 @@ struct sitejob {
 	struct server srv;
 	struct server_cfg files_only;   /* the stand-in server of a site without one */
 	struct pipe_job *pj;
+	const struct site *first;    /* a site of the job's server */
 	struct pipe_item *items;
 	size_t n;
 	jobs_item_fn on_item;
 	jobs_end_fn on_end;
 	struct sitejob *next;
+	/* A batch that failed as a whole, being narrowed down (narrow.c): the same job goes on
+	 * with one group after another, so that the server stays busy until it is over. */
+	bool narrowing;
+	struct narrow nw;
+	size_t nsites, nculprits;   /* in the batch that first failed; judged failed since */
+	char **why;                 /* by site (index in the table): its last round's reason */
+	struct siteinfo **dis;      /* to take out of the server in the next round */
+	size_t ndis;
 };
+
+static void run_round(struct sitejob *j, struct siteinfo *const *v, size_t n);
 
 /* Appends a due site to the list (its destination and flags are set). 0 or -1. */
 static int jobs_readd(struct sites *set, struct siteinfo *si)
@@ -52,6 +65,24 @@ int jobs_add(struct siteinfo *si, const struct ipaddr *to, struct where at, bool
 	return 0;
 }
 
+/* Sites set aside while their batch is narrowed down keep their destinations. */
+static bool narrowed_reserve(const struct sitejob *j, const struct site *self,
+			     const struct ipaddr *a, unsigned port)
+{
+	void **v[3];
+	size_t n[3];
+
+	narrow_pending(&j->nw, &v[0], &n[0], &v[1], &n[1], &v[2], &n[2]);
+	for (int k = 1; k < 3; k++)
+		for (size_t i = 0; i < n[k]; i++) {
+			const struct siteinfo *si = v[k][i];
+			if (si->cfg != self && si->cfg->port == port && !si->cfg->wildcard &&
+			    ipaddr_eq(&si->due_to, a))
+				return true;
+		}
+	return false;
+}
+
 bool jobs_reserved(const struct sites *set, const struct site *self, const struct ipaddr *a,
 		   unsigned port)
 {
@@ -60,11 +91,14 @@ bool jobs_reserved(const struct sites *set, const struct site *self, const struc
 		if (set->due[i]->cfg != self && set->due[i]->cfg->port == port &&
 		    !set->due[i]->cfg->wildcard && ipaddr_eq(&set->due[i]->due_to, a))
 			return true;
-	for (const struct sitejob *j = set->jobs; j; j = j->next)
+	for (const struct sitejob *j = set->jobs; j; j = j->next) {
 		for (size_t i = 0; i < j->n; i++)
 			if (j->items[i].site != self && j->items[i].site->port == port &&
 			    !j->items[i].wildcard && ipaddr_eq(&j->items[i].to, a))
 				return true;
+		if (j->narrowing && narrowed_reserve(j, self, a, port))
+			return true;
+	}
 	return false;
 }
 
@@ -73,7 +107,7 @@ bool jobs_server_busy(const struct sites *set, const struct site *cfg)
 	if (!cfg->server)
 		return false;
 	for (const struct sitejob *j = set->jobs; j; j = j->next)
-		if (site_same_server(j->items[0].site, cfg))
+		if (site_same_server(j->first, cfg))
 			return true;
 	return false;
 }
@@ -112,13 +146,186 @@ static bool synced(const struct sites *set, const struct server_cfg *srv)
 	return s && s->synced;
 }
 
+static void unlink_job(struct sitejob *j)
+{
+	struct sites *set = j->set;
+
+	for (struct sitejob **pp = &set->jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	set->jobs_running--;
+}
+
+static void keep_why(struct sitejob *j, const struct siteinfo *si, const char *why)
+{
+	size_t k = (size_t)(si - j->set->v);
+
+	if (!j->why)
+		j->why = calloc(j->set->n, sizeof(*j->why));
+	if (!j->why)
+		return;
+	free(j->why[k]);
+	j->why[k] = strdup(why);
+}
+
+/* Held for the next round: to try again (again), or to take out of the server (disable). */
+static bool held(const struct pipe_report *r, const struct pipe_item *it)
+{
+	return (r->whole && it->again) || (it->outcome == PO_FAILED && it->disable);
+}
+
+/*
+ * Sites of the server outside this job whose certificate, key or include the checker named:
+ * the server refuses them whatever is rendered for the others, so they are taken out of it
+ * in the next round (they join the job as "disable" items, at their binding).
+ */
+static void find_bystanders(struct sitejob *j, const char *words)
+{
+	struct sites *set = j->set;
+	char line[400], why[512];
+
+	for (size_t i = 0; words && *words && i < set->n; i++) {
+		struct siteinfo *si = &set->v[i];
+		struct pipe_item it = { .site = si->cfg, .wildcard = si->cfg->wildcard,
+					.to = si->fsm.cur };
+		if (si->job || si->fsm.busy || si->fsm.disabled || !si->fsm.renders ||
+		    !si->fsm.cert_ok || !site_same_server(si->cfg, j->first) ||
+		    culprit_kind(words, &it, line, sizeof(line)) != CK_INPUT)
+			continue;
+		sitefsm_job_started(&si->fsm);
+		si->due_to = si->fsm.cur;
+		si->due_initial = true;
+		si->due_at = (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen };
+		si->job = j;
+		snprintf(why, sizeof(why), "configuration check failed: %s", line);
+		keep_why(j, si, why);
+		j->dis[j->ndis++] = si;
+	}
+}
+
+/*
+ * A round's sites to try again (failed only with the whole batch) go to the planner; sites
+ * to take out of the server wait in j->dis. Returns whether another round follows.
+ */
+static bool plan_next(struct sitejob *j, struct pipe_item *items, size_t n,
+		      const struct pipe_report *r)
+{
+	struct siteinfo **again = calloc(n ? n : 1, sizeof(*again));
+	size_t nagain = 0, named = 0, failed = 0;
+
+	free(j->dis);
+	j->dis = calloc(j->set->n ? j->set->n : 1, sizeof(*j->dis));
+	j->ndis = 0;
+	if (!again || !j->dis) {
+		free(again);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct siteinfo *si = items[i].owner;
+		if (items[i].outcome == PO_FAILED && items[i].disable) {
+			j->dis[j->ndis++] = si;
+			keep_why(j, si, items[i].reason);
+			named++;
+		} else if (r->whole && items[i].again) {
+			again[nagain++] = si;
+			keep_why(j, si, items[i].reason);
+		} else if (items[i].outcome != PO_PROVEN && items[i].outcome != PO_DRY_RUN &&
+			   items[i].outcome != PO_DISABLED) {
+			failed++;
+			named += r->whole;
+		}
+	}
+	if (r->whole)
+		find_bystanders(j, r->words);
+	named += j->ndis;
+	if (nagain && !j->narrowing) {
+		j->narrowing = true;
+		j->nsites = n;
+		log_msg(LOG_NOTICE, "server %s: %zu sites failed together (%s); narrowing the "
+			"batch down to the sites that fail the others",
+			j->first->server ? j->first->server->name : j->first->name, n,
+			items[0].reason);
+	}
+	if (j->narrowing) {
+		j->nculprits += failed + j->ndis;
+		if (narrow_next(&j->nw, (void *const *)again, nagain, named, !failed && !named) < 0)
+			log_warnx("out of memory narrowing a failed batch down");
+	}
+	free(again);
+	return j->nw.ntrial > 0 || j->ndis > 0;
+}
+
+/* A site the narrowing showed to fail its batch (it was never tried alone): told as failed. */
+static void tell_convicted(struct sitejob *j, struct siteinfo *si)
+{
+	struct pipe_item it = { .site = si->cfg, .wildcard = si->cfg->wildcard, .to = si->due_to,
+				.initial = si->due_initial, .owner = si, .outcome = PO_FAILED,
+				.rolled_back = true };
+	const char *why = j->why ? j->why[si - j->set->v] : NULL;
+
+	j->nculprits++;
+	snprintf(it.reason, sizeof(it.reason), "the server took its batch without this site and "
+		 "failed it with this site (narrowed down in %u rounds): %s", j->nw.rounds,
+		 why ? why : "failed as a whole");
+	si->job = NULL;
+	j->on_item(si, &it);
+}
+
+static void narrowing_free(struct sitejob *j)
+{
+	for (size_t i = 0; j->why && i < j->set->n; i++)
+		free(j->why[i]);
+	free(j->why);
+	j->why = NULL;
+	free(j->dis);
+	j->dis = NULL;
+	j->ndis = 0;
+	narrow_free(&j->nw);
+}
+
+static void tell_narrowed(const struct sitejob *j, const struct site *first)
+{
+	struct ev e;
+
+	ev_begin(&e, "batch-isolated");
+	ev_add(&e, "server", first->server ? first->server->name : first->name);
+	ev_addf(&e, "sites", "%zu", j->nsites);
+	ev_addf(&e, "failed", "%zu", j->nculprits);
+	ev_addf(&e, "rounds", "%u", j->nw.rounds);
+	ev_emit(&e, LOG_NOTICE);
+}
+
+/* The planner's next group, with the sites to take out of the server. */
+static void next_round(struct sitejob *j)
+{
+	size_t n = j->nw.ntrial + j->ndis;
+	struct siteinfo **v = calloc(n, sizeof(*v));
+
+	if (!v) {
+		log_warnx("out of memory narrowing a failed batch down");
+		return;
+	}
+	for (size_t i = 0; i < j->nw.ntrial; i++)
+		v[i] = j->nw.trial[i];
+	for (size_t i = 0; i < j->ndis; i++) {
+		v[j->nw.ntrial + i] = j->dis[i];
+		j->dis[i]->due_disable = true;
+	}
+	run_round(j, v, n);
+	free(v);
+}
+
 static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 			const struct pipe_report *r)
 {
-	struct sitejob *j = arg, **pp;
+	struct sitejob *j = arg;
 	struct sites *set = j->set;
-	struct serverrec *s = r->reload_ms || r->reloaded ? server_rec_add(set, items[0].site->server)
+	const struct site *first = items[0].site;
+	struct serverrec *s = r->reload_ms || r->reloaded ? server_rec_add(set, first->server)
 							   : NULL;
+	bool more;
 
 	/* Reloaded by us since start: the server runs what is on disk. */
 	if (s && r->reloaded)
@@ -127,19 +334,34 @@ static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 		s->last_reload_ms = r->reload_ms;
 	if (s && r->restarted)
 		s->restarts++;
-	for (pp = &set->jobs; *pp; pp = &(*pp)->next)
-		if (*pp == j) {
-			*pp = j->next;
-			break;
-		}
-	set->jobs_running--;
+	more = plan_next(j, items, n, r);
+	/* The server stays busy while its batch is narrowed down. */
+	if (!more)
+		unlink_job(j);
 	for (size_t i = 0; i < n; i++) {
 		struct siteinfo *si = items[i].owner;
+		if (held(r, &items[i]))
+			continue;
+		/* Taken out of the server: why, from the round that named it. */
+		if (items[i].outcome == PO_DISABLED && j->why && j->why[si - set->v])
+			snprintf(items[i].reason, sizeof(items[i].reason), "%s", j->why[si - set->v]);
 		si->job = NULL;
+		si->due_disable = false;
 		j->on_item(si, &items[i]);
 	}
-	j->on_end(set, items[0].site);
+	if (j->nw.convicted)
+		tell_convicted(j, j->nw.convicted);
 	free(j->items);
+	j->items = NULL;
+	j->n = 0;
+	if (more) {
+		next_round(j);
+		return;
+	}
+	if (j->narrowing)
+		tell_narrowed(j, first);
+	narrowing_free(j);
+	j->on_end(set, first);
 	free(j);
 }
 
@@ -156,63 +378,82 @@ static int by_server(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A site's part in a round, from what it was due for. */
+static void fill_item(struct sitejob *j, struct pipe_item *it, struct siteinfo *si)
+{
+	*it = (struct pipe_item){ .site = si->cfg, .wildcard = si->cfg->wildcard,
+				  .to = si->due_to, .initial = si->due_initial, .owner = si };
+	/* After a rollback the old binding is proven again, if its address is still here. */
+	it->from = si->fsm.cur;
+	it->has_from = !si->cfg->wildcard && si->fsm.cur.family && !it->initial &&
+		       !ipaddr_eq(&si->fsm.cur, &si->due_to) &&
+		       addrtab_find_usable(j->set->tab, &si->fsm.cur, 0);
+	/* A certificate just issued (or this address's own) is the one to prove; when it is
+	 * another than the server has, the server must re-read it even if no file changes. */
+	const struct certinfo *ci = si->pending.leaf &&
+		ipaddr_eq(&si->pending_for, &si->due_to) ? &si->pending : &si->cert;
+	memcpy(it->sha256, ci->sha256, sizeof(it->sha256));
+	memcpy(it->fingerprint, ci->fingerprint, sizeof(it->fingerprint));
+	it->force_reload = ci == &si->pending && memcmp(si->pending.sha256, si->cert.sha256, 32);
+	it->disabling = si->due_disable;
+	si->job = j;
+	si->due = false;
+}
+
+/* One round of j: the pipeline for the sites v (all of j's server). */
+static void run_round(struct sitejob *j, struct siteinfo *const *v, size_t n)
+{
+	j->items = calloc(n, sizeof(*j->items));
+	j->n = j->items ? n : 0;
+	for (size_t i = 0; i < j->n; i++)
+		fill_item(j, &j->items[i], v[i]);
+	j->pj = j->items ? pipe_start(&j->set->env, &j->srv, j->items, n, on_job_done, j) : NULL;
+	if (j->pj)
+		return;
+	/* Out of memory: told as a failure of every site, through the same path. */
+	log_warnx("out of memory starting a job for %zu site(s)", n);
+	if (!j->items) {
+		/* Not even room to tell them one by one: they are simply out of the job. */
+		for (size_t i = 0; i < n; i++) {
+			v[i]->job = NULL;
+			j->on_item(v[i], &(struct pipe_item){ .site = v[i]->cfg, .owner = v[i],
+				   .outcome = PO_FAILED, .rolled_back = true,
+				   .reason = "out of memory" });
+		}
+		narrowing_free(j);
+		unlink_job(j);
+		j->on_end(j->set, v[0]->cfg);
+		free(j);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		j->items[i].outcome = PO_FAILED;
+		j->items[i].rolled_back = true;
+		strcpy(j->items[i].reason, "out of memory");
+	}
+	on_job_done(j, j->items, n, &(struct pipe_report){ 0 });
+}
+
 static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_item_fn on_item,
 		      jobs_end_fn on_end)
 {
 	struct sitejob *j = calloc(1, sizeof(*j));
 	const struct site *first = v[0]->cfg;
 
-	if (j)
-		j->items = calloc(n, sizeof(*j->items));
-	if (!j || !j->items) {
-		free(j);
+	if (!j) {
 		log_warnx("out of memory starting a job for %zu site(s)", n);
 		return;
 	}
-	*j = (struct sitejob){ .set = set, .items = j->items, .n = n, .on_item = on_item,
-			       .on_end = on_end };
+	*j = (struct sitejob){ .set = set, .first = first, .on_item = on_item, .on_end = on_end };
 	/* A site without a server only has files written and proven. */
 	j->files_only = (struct server_cfg){ .name = first->name, .type = first->server_type,
 					     .reload_timeout_ms = first->reload_timeout_ms };
 	j->srv = (struct server){ .cfg = first->server ? first->server : &j->files_only,
 				  .synced = synced(set, first->server) };
-	for (size_t i = 0; i < n; i++) {
-		struct siteinfo *si = v[i];
-		struct pipe_item *it = &j->items[i];
-		it->site = si->cfg;
-		it->wildcard = si->cfg->wildcard;
-		it->to = si->due_to;
-		it->initial = si->due_initial;
-		/* After a rollback the old binding is proven again, if its address is still here. */
-		it->from = si->fsm.cur;
-		it->has_from = !si->cfg->wildcard && si->fsm.cur.family && !it->initial &&
-			       !ipaddr_eq(&si->fsm.cur, &si->due_to) &&
-			       addrtab_find_usable(set->tab, &si->fsm.cur, 0);
-		/* A certificate just issued (or this address's own) is the one to prove; when it is
-		 * another than the server has, the server must re-read it even if no file changes. */
-		const struct certinfo *ci = si->pending.leaf &&
-			ipaddr_eq(&si->pending_for, &si->due_to) ? &si->pending : &si->cert;
-		memcpy(it->sha256, ci->sha256, sizeof(it->sha256));
-		memcpy(it->fingerprint, ci->fingerprint, sizeof(it->fingerprint));
-		it->force_reload = ci == &si->pending &&
-				   memcmp(si->pending.sha256, si->cert.sha256, 32);
-		it->owner = si;
-		si->job = j;
-		si->due = false;
-	}
 	j->next = set->jobs;
 	set->jobs = j;
 	set->jobs_running++;
-	j->pj = pipe_start(&set->env, &j->srv, j->items, n, on_job_done, j);
-	if (!j->pj) {
-		/* Out of memory: told as a failure of every site, through the same path. */
-		for (size_t i = 0; i < n; i++) {
-			j->items[i].outcome = PO_FAILED;
-			j->items[i].rolled_back = true;
-			strcpy(j->items[i].reason, "out of memory");
-		}
-		on_job_done(j, j->items, n, &(struct pipe_report){ 0 });
-	}
+	run_round(j, v, n);
 }
 
 /*
@@ -274,6 +515,14 @@ void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end)
 	free(due);
 }
 
+static void abort_site(struct siteinfo *si)
+{
+	si->job = NULL;
+	if (si->op_done)
+		si->op_done(si->op_arg, false, "daemon stopping");
+	si->op_done = NULL;
+}
+
 void jobs_abort_all(struct sites *set)
 {
 	if (set->L)
@@ -283,13 +532,19 @@ void jobs_abort_all(struct sites *set)
 		set->jobs = j->next;
 		set->jobs_running--;
 		pipe_abort(j->pj);
-		for (size_t i = 0; i < j->n; i++) {
-			struct siteinfo *si = j->items[i].owner;
-			si->job = NULL;
-			if (si->op_done)
-				si->op_done(si->op_arg, false, "daemon stopping");
-			si->op_done = NULL;
+		for (size_t i = 0; i < j->n; i++)
+			abort_site(j->items[i].owner);
+		if (j->narrowing) {
+			void **v[3];
+			size_t nv[3];
+			narrow_pending(&j->nw, &v[0], &nv[0], &v[1], &nv[1], &v[2], &nv[2]);
+			for (int k = 1; k < 3; k++)
+				for (size_t i = 0; i < nv[k]; i++)
+					abort_site(v[k][i]);
 		}
+		for (size_t i = 0; i < j->ndis; i++)
+			abort_site(j->dis[i]);
+		narrowing_free(j);
 		free(j->items);
 		free(j);
 	}

@@ -32,6 +32,7 @@ struct siteinfo {
 	struct timer cert_timer;         /* next expiry threshold or reminder */
 	struct timer remind;             /* alert.repeat_s reminder while unbound */
 	struct timer reverify;           /* the next proof of an unverified binding */
+	struct timer retry;              /* the next attempt of a failed rebind */
 	struct siteinfo *wnext, *wprev;  /* the waiting list */
 	long long expiring_logged;       /* wall clock of the last cert-expiring line */
 	char last_event[32];
@@ -40,6 +41,7 @@ struct siteinfo {
 	struct sitejob *job;
 	bool cert_touched;               /* a file event named its certificate or key */
 	bool due, due_initial;
+	bool due_disable;                /* the job takes it out of its server (jobs.c) */
 	uint64_t due_since;
 	struct ipaddr due_to;
 	struct where due_at;
@@ -76,7 +78,7 @@ struct sites {
 	const struct addrtab *tab;
 	const struct policy *pol;
 	struct pipe_env env;             /* loop, TLS context, listeners, dry run */
-	uint64_t started_ms;             /* CLOCK_MONOTONIC at start (startup_grace_ms) */
+	uint64_t started_ms;             /* now_ms() at start (startup_grace_ms) */
 	struct alerter *alerts;
 	struct siteinfo *v;
 	size_t n;

@@ -116,14 +116,39 @@ void sitelog_rendered(struct siteinfo *si, const char *ep)
 	ev_emit(&e, LOG_INFO);
 }
 
-/* Names another unbound site of the same server: the usual reason a shared reload fails. */
-static void add_hint(const struct siteinfo *si, struct ev *e)
+/* Is the kernel letting servers bind addresses the host does not have (this family)? */
+static bool nonlocal_bind_on(int family)
+{
+	const char *path = family == AF_INET6 ? "/proc/sys/net/ipv6/ip_nonlocal_bind"
+					      : "/proc/sys/net/ipv4/ip_nonlocal_bind";
+	char c = '0';
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		c = (char)fgetc(f);
+		fclose(f);
+	}
+	return c == '1';
+}
+
+/*
+ * Names another site of the same server whose listen address is absent: a server that
+ * must bind every address it lists cannot reload then. Said only where it can be the cause:
+ * the failure is the server's (it did not take the configuration), the other site's address
+ * really is absent, and the kernel does not let the server bind absent addresses.
+ */
+static void add_hint(const struct siteinfo *si, struct ev *e, const char *reason)
 {
 	const struct sites *set = si->set;
 
+	if (!strstr(reason, "nothing listens") && !strstr(reason, "reload") &&
+	    !strstr(reason, "did not take") && !strstr(reason, "connect"))
+		return;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct siteinfo *o = &set->v[i];
-		if (o != si && o->fsm.state == SS_UNBOUND && site_same_server(o->cfg, si->cfg)) {
+		if (o != si && o->fsm.state == SS_UNBOUND && !o->cfg->wildcard &&
+		    site_same_server(o->cfg, si->cfg) &&
+		    !addrtab_find(set->tab, &o->fsm.cur, 0) && !nonlocal_bind_on(o->fsm.cur.family)) {
 			char hint[256];
 			snprintf(hint, sizeof(hint),
 				 "site %s of the same server is unbound and its listen address is "
@@ -147,13 +172,24 @@ void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const
 	ev_add(&e, "rollback", rolled_back ? "yes" : "no");
 	if (old_served)
 		ev_add(&e, "old_binding", old_served > 0 ? "served" : "not-served");
+	if (si->fsm.disabled) {
+		ev_add(&e, "disabled", "yes");
+		hint = "the server refuses this site's certificate, key or include whatever "
+		       "certbind renders: its files now say it is disabled, so that the server can "
+		       "reload for the other sites; fix the file (certbind tries again at once)";
+	}
+	if (si->fsm.retry_ms && (si->fsm.state == SS_UNBOUND || si->fsm.disabled))
+		ev_addf(&e, "retry_in_s", "%u", (si->fsm.retry_ms + 999) / 1000);
 	if (hint)
 		ev_add(&e, "hint", hint);
 	else
-		add_hint(si, &e);
+		add_hint(si, &e, reason);
 	ev_emit(&e, LOG_ERR);
 	sitelog_event(si, "rebind-failed");
-	alert_run(si->set->alerts, si->cfg, "rebind-failed", old, new, reason);
+	/* The first failure runs the alert command; the retries' failures are the same news
+	 * (alert.repeat_s reminds). */
+	if (si->fsm.retry_ms <= RETRY_MIN_MS)
+		alert_run(si->set->alerts, si->cfg, "rebind-failed", old, new, reason);
 }
 
 void sitelog_cert_mismatch(struct siteinfo *si, const char *ep, bool refused)

@@ -180,6 +180,10 @@ static unsigned restored(struct sitefsm *f, long long now)
 	if (f->state != SS_UNBOUND)
 		return 0;
 	a = f->lost_reported ? FA_LOG_RESTORED : FA_LOG_QUIET;
+	if (f->retry_ms) {
+		f->retry_ms = 0;
+		a |= FA_RETRY_CANCEL;
+	}
 	f->reminders = 0;
 	f->lost_reported = f->nocand_reported = false;
 	f->state = SS_BOUND;
@@ -263,6 +267,11 @@ unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, struct
 		f->reverify_ms = 0;
 		a |= FA_REVERIFY_CANCEL | FA_LOG_VERIFIED;
 	}
+	if (f->retry_ms) {
+		f->retry_ms = 0;
+		a |= FA_RETRY_CANCEL;
+	}
+	f->disabled = false;
 	if (moved) {
 		f->rebinds_ok++;
 		f->reminders = 0;
@@ -271,27 +280,40 @@ unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, struct
 	return a | (rewrote ? FA_LOG_RENDERED : 0);
 }
 
+/* 0 -> min, then doubling up to max. */
+static unsigned next_backoff(unsigned cur, unsigned min, unsigned max)
+{
+	return !cur ? min : cur >= max / 2 ? max : cur * 2;
+}
+
 unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct where at,
 			    bool initial, bool rolled_back, long long now)
 {
 	unsigned a = FA_LOG_FAILED;
 
+	if (f->disabled) {
+		/* Still refused (its files went back to saying it is disabled): later again. */
+		f->retry_ms = next_backoff(f->retry_ms, RETRY_MIN_MS, RETRY_MAX_MS);
+		return a | FA_RETRY_ARM | set_state(f, SS_FAILED, now);
+	}
 	if (initial) {
 		/* The binding stays, unproven, and is proven again later; retries fail quietly. */
 		if (f->reverify_ms)
 			a = 0;
-		f->reverify_ms = !f->reverify_ms ? REVERIFY_MIN_MS
-				 : f->reverify_ms >= REVERIFY_MAX_MS / 2 ? REVERIFY_MAX_MS
-				 : f->reverify_ms * 2;
+		f->reverify_ms = next_backoff(f->reverify_ms, REVERIFY_MIN_MS, REVERIFY_MAX_MS);
 		if (f->state == SS_BOUND || f->state == SS_WILDCARD)
 			a |= set_state(f, SS_UNVERIFIED, now);
 		return a | FA_REVERIFY_ARM;
 	}
 	f->rebinds_failed++;
 	f->rollbacks += rolled_back;
-	/* Stay unbound, but try again when a matching address next appears. */
+	/* Stay unbound, but try again: with backoff, and when a matching address appears. */
 	if (f->on_change == ONC_REBIND)
 		a |= set_waiting(f, true);
+	if (f->on_change == ONC_REBIND && rolled_back) {
+		f->retry_ms = next_backoff(f->retry_ms, RETRY_MIN_MS, RETRY_MAX_MS);
+		a |= FA_RETRY_ARM;
+	}
 	if (!rolled_back) {
 		/* on_failure = alert: the new files stay; the binding is there but unproven. */
 		f->cur = *to;
@@ -321,6 +343,31 @@ unsigned sitefsm_dequeue(struct sitefsm *f)
 		return 0;
 	f->queued = false;
 	return FA_DECIDE;
+}
+
+unsigned sitefsm_retry(struct sitefsm *f, bool present)
+{
+	/* Bound meanwhile (an address came back), or in a job: nothing to try again. */
+	if (!f->retry_ms || f->busy || !f->cert_ok)
+		return 0;
+	if (f->disabled)
+		return present || f->wildcard ? FA_START_INITIAL : FA_DECIDE;
+	if (f->state != SS_UNBOUND)
+		return 0;
+	f->lost_reported = true;     /* the loss was said; only the attempt's outcome is news */
+	return FA_DECIDE;
+}
+
+unsigned sitefsm_job_disabled(struct sitefsm *f, bool initial, long long now)
+{
+	unsigned a = FA_LOG_FAILED | FA_RETRY_ARM;
+
+	if (!initial)
+		f->rebinds_failed++;
+	f->disabled = true;
+	f->retry_ms = next_backoff(f->retry_ms, RETRY_MIN_MS, RETRY_MAX_MS);
+	f->reverify_ms = 0;
+	return a | FA_REVERIFY_CANCEL | set_state(f, SS_FAILED, now);
 }
 
 unsigned sitefsm_reverify(struct sitefsm *f)

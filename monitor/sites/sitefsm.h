@@ -21,6 +21,9 @@ enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD, SS_UNVERIFIED, S
 /* Re-verification of an unproven site: 1 s, doubling, at most 5 min. */
 #define REVERIFY_MIN_MS 1000u
 #define REVERIFY_MAX_MS 300000u
+/* A failed rebind is tried again on the same schedule (and at once when its inputs change). */
+#define RETRY_MIN_MS REVERIFY_MIN_MS
+#define RETRY_MAX_MS REVERIFY_MAX_MS
 
 /* Where an address sits: its interface and prefix length (0: not known). */
 struct where {
@@ -46,6 +49,8 @@ struct sitefsm {
 	bool queued;                 /* a rebind waits for its server's running job */
 	unsigned reminders;
 	unsigned reverify_ms;        /* the next re-verification's delay; 0: nothing failed */
+	unsigned retry_ms;           /* a failed rebind's next attempt: its delay; 0: none due */
+	bool disabled;               /* taken out of its server (its inputs were refused) */
 	unsigned long rebinds_ok, rebinds_failed;
 	unsigned long rollbacks;     /* failed rebinds whose files were restored */
 	long long proven_at;         /* wall clock of the last handshake that proved it (0: never) */
@@ -79,6 +84,8 @@ enum fsm_act {
 	FA_REVERIFY_CANCEL = 1u << 23,
 	FA_LOG_VERIFIED  = 1u << 24, /* event=verified: an unproven binding is proven now */
 	FA_SETTLE_GRACE  = 1u << 25, /* decide when the start-up grace ends (or settle_ms) */
+	FA_RETRY_ARM     = 1u << 26, /* try the failed rebind again after retry_ms */
+	FA_RETRY_CANCEL  = 1u << 27,
 };
 
 /* A new site; state unbound (or wildcard), or failed when its certificate is unusable. */
@@ -123,6 +130,18 @@ unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct w
 unsigned sitefsm_job_ended(struct sitefsm *f);
 /* Its server's job ended: a site queued behind it decides again. */
 unsigned sitefsm_dequeue(struct sitefsm *f);
+
+/*
+ * The retry timer fired, or an input changed (certificate replaced): FA_DECIDE when the
+ * site's failed rebind should be tried again now; FA_START_INITIAL for a disabled site whose
+ * address is here (present).
+ */
+unsigned sitefsm_retry(struct sitefsm *f, bool present);
+/*
+ * The job took the site out of its server (the server refused its certificate, key or
+ * include): failed, its binding kept as it was, tried again with backoff.
+ */
+unsigned sitefsm_job_disabled(struct sitefsm *f, bool initial, long long now);
 
 /* The re-verification timer fired: FA_START_INITIAL when the site is still unproven. */
 unsigned sitefsm_reverify(struct sitefsm *f);

@@ -130,6 +130,7 @@ static void site_release(struct sites *set, struct siteinfo *si)
 	loop_cancel(set->L, &si->settle);
 	loop_cancel(set->L, &si->remind);
 	loop_cancel(set->L, &si->reverify);
+	loop_cancel(set->L, &si->retry);
 	certwatch_cancel(si);
 	issue_stop(si);
 	cert_free(&si->cert);
@@ -150,6 +151,7 @@ static void carry_over(struct sites *set, struct siteinfo *old, struct siteinfo 
 	move_timer(set->L, &old->cert_timer, &ns->cert_timer, ns);
 	move_timer(set->L, &old->remind, &ns->remind, ns);
 	move_timer(set->L, &old->reverify, &ns->reverify, ns);
+	move_timer(set->L, &old->retry, &ns->retry, ns);
 	memset(&old->cert, 0, sizeof(old->cert));
 	memset(&old->pending, 0, sizeof(old->pending));
 	if (ns->issuer)
@@ -281,4 +283,15 @@ void sites_free(struct sites *set)
 	set->n = 0;
 	siteindex_free(&set->index);
 	stale_free(set);
+}
+
+void sites_clock_stepped(struct sites *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteinfo *si = &set->v[i];
+		if (si->fsm.cert_ok)
+			certwatch_rearm(si);
+		if (!si->fsm.busy)
+			issue_arm(si, act_issue_due);
+	}
 }

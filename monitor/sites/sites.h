@@ -28,6 +28,8 @@ struct siteinfo *sites_find(struct sites *set, const char *name);
 void sites_count(const struct sites *set, size_t *bound, size_t *unverified, size_t *unbound,
 		 size_t *failed);
 /* Shutdown: jobs stopped (files restored, operators told), timers and certificates freed. */
+/* The wall clock was stepped: every certificate expiry and renewal timer is armed again. */
+void sites_clock_stepped(struct sites *set);
 void sites_free(struct sites *set);
 
 #endif

@@ -25,6 +25,25 @@ out=$("$CERTBINDD" -t -c "$T/bad.conf" 2>&1); rc=$?
 echo "$out" | grep -qF "$T/bad.conf:3: 'port' must be between 1 and 65535" ||
 	fail "bad policy: no FILE:3 message: $out"
 
+# {{site}} alone is expanded: the certificate is read from the site's directory, and the
+# expanded paths are printed.
+mkdir -p "$T/certs/www"
+cp "$T/www.pem" "$T/certs/www/cert.pem"; cp "$T/www.key" "$T/certs/www/key.pem"
+cat > "$T/site.conf" <<EOC
+global = { state_file = "$T/state"; control_socket = "$T/ctl.sock"; };
+sites = ( { name = "www"; address = "192.0.2.200"; port = 443;
+            certificate = "$T/certs/{{site}}/cert.pem"; key = "$T/certs/{{site}}/key.pem"; } );
+EOC
+out=$("$CERTBINDD" -t -c "$T/site.conf" 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "{{site}}: exit $rc: $out"
+echo "$out" | grep -qF "site www: certificate $T/certs/www/cert.pem, key $T/certs/www/key.pem" ||
+	fail "{{site}}: expanded paths not printed: $out"
+# A site named ".." would step out of its {{site}} directory.
+sed 's|name = "www"|name = ".."|' "$T/site.conf" > "$T/dotdot.conf"
+out=$("$CERTBINDD" -t -c "$T/dotdot.conf" 2>&1); rc=$?
+[ $rc -eq 78 ] || fail "site named ..: exit $rc, want 78"
+echo "$out" | grep -qF "$T/dotdot.conf:2: site name \"..\" must be" || fail "site named ..: $out"
+
 printf 'sites = ( { name = "www" ) );\n' > "$T/syntax.conf"
 out=$(ctl check -c "$T/syntax.conf" 2>&1); rc=$?
 [ $rc -eq 78 ] || fail "syntax error: exit $rc, want 78"

@@ -87,14 +87,16 @@ static void test_fd_watch(void **state)
 }
 
 static struct child_result got;
-static char got_out[CHILD_OUTPUT_MAX];
+static char got_out[CHILD_OUTPUT_MAX], got_tail[CHILD_TAIL_MAX];
 static bool done;
 
 static void on_done(void *arg, const struct child_result *r)
 {
 	got = *r;
 	snprintf(got_out, sizeof(got_out), "%s", r->output);
+	snprintf(got_tail, sizeof(got_tail), "%s", r->tail ? r->tail : "");
 	got.output = got_out;
+	got.tail = got_tail;
 	done = true;
 }
 
@@ -184,6 +186,23 @@ static void test_child_bounded_output(void **state)
 	assert_int_equal(strlen(got.output), CHILD_OUTPUT_MAX - 1);
 }
 
+/* A command that prints more than the head keeps: its last line is still its verdict. */
+static void test_child_long_output_last_line(void **state)
+{
+	char *const argv[] = { "/bin/sh", "-c", "head -c 5000 /dev/zero | tr '\\000' x; "
+			       "echo; echo 'error: the CA said no'", NULL };
+	char line[256];
+
+	run(argv, 10000);
+	assert_true(got.truncated);
+	assert_string_equal(child_result_last_line(&got, line, sizeof(line)),
+			    "error: the CA said no");
+	/* Short output: the same line from the head. */
+	char *const shortv[] = { "/bin/sh", "-c", "echo one; echo two", NULL };
+	run(shortv, 5000);
+	assert_string_equal(child_result_last_line(&got, line, sizeof(line)), "two");
+}
+
 static void test_child_cannot_start(void **state)
 {
 	char *const argv[] = { "/nonexistent/certbind-test", NULL };
@@ -208,6 +227,46 @@ static void test_child_stop(void **state)
 	assert_null(timer_first(&L.timers));
 }
 
+static uint64_t fake_boot;
+static time_t fake_wall;
+static uint64_t boot(void) { return fake_boot; }
+static time_t wall(void) { return fake_wall; }
+
+/* Deadlines for wall-clock times (certificate expiry, renewal) on the boot-time clock. */
+static void test_clock_at_wall(void **state)
+{
+	struct timer t = { 0 };
+
+	clock_inject(boot, wall);
+	fake_boot = 5000000;
+	fake_wall = 1800000000;
+	assert_int_equal(now_ms(), 5000000);
+	assert_int_equal(clock_at_wall(fake_wall + 3600), 5000000 + 3600000);
+	assert_int_equal(clock_at_wall(fake_wall - 10), 5000000);      /* past: now */
+	/* Suspended for an hour: the boot-time clock counted it, so a timer armed before is
+	 * due as the wall clock says (a monotonic clock would be an hour late). */
+	assert_int_equal(timer_arm(&L.timers, &t, clock_at_wall(fake_wall + 7200)), 0);
+	fake_boot += 3600000;
+	fake_wall += 3600;
+	assert_int_equal(t.when - now_ms(), 3600000);
+	/* The wall clock is stepped a day ahead (NTP after a boot with a stale RTC): armed
+	 * again, the same threshold is now past. */
+	fake_wall += 86400;
+	assert_int_equal(clock_at_wall(1800000000 + 7200), now_ms());
+	timer_cancel(&L.timers, &t);
+	clock_inject(NULL, NULL);
+	assert_true(now_ms() != 5000000 + 3600000);
+}
+
+/* The loop can be told of wall-clock steps (no wake-up otherwise). */
+static void test_clock_step_watch(void **state)
+{
+	assert_int_equal(loop_on_clock_step(&L, NULL, NULL), 0);
+	assert_true(L.w_step.fd >= 0);
+	/* Nothing pending: a pass dispatches nothing. */
+	assert_int_equal(loop_once(&L, 20), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,8 +276,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_child_environment_is_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_deadline_kills_the_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_bounded_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_long_output_last_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_cannot_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_at_wall, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_step_watch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

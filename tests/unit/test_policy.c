@@ -456,10 +456,47 @@ static void test_issue_and_placeholders(void **state)
 		     "'command'");
 }
 
+/* {{site}} alone is a placeholder too: expanded wherever the path is used. */
+static void test_site_placeholder_alone(void **state)
+{
+	struct policy *p = NULL;
+	struct ipaddr a;
+	char buf[SITE_PATH_MAX], *e;
+
+	e = load("sites = ( { name = \"ip\"; address = \"192.0.2.1\"; port = 443;\n"
+		 "  certificate = \"/var/lib/certs/{{site}}/cert.pem\";\n"
+		 "  key = \"/var/lib/certs/{{site}}/key.pem\";\n"
+		 "  issue = { command = [ \"/bin/true\", \"{{site}}\" ]; }; } );\n", &p);
+	if (e)
+		fail_msg("%s", e);
+	const struct site *s = policy_site(p, "ip");
+	assert_false(s->cert_per_address);
+	assert_true(s->paths_templated);
+	ipaddr_parse("192.0.2.9", &a);
+	assert_string_equal(site_cert_path(s, &a, buf, sizeof(buf)), "/var/lib/certs/ip/cert.pem");
+	assert_string_equal(site_key_path(s, &a, buf, sizeof(buf)), "/var/lib/certs/ip/key.pem");
+	assert_string_equal(s->certificate, "/var/lib/certs/ip/cert.pem");
+	assert_int_equal(site_expand(s, s->issue.command[1], &a, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "ip");
+	policy_free(p);
+}
+
+/* A site name is one safe path component: "." and ".." would step out of {{site}}. */
+static void test_site_name_path_component(void **state)
+{
+	expect_error("sites = ( { name = \"..\"; address = \"192.0.2.1\"; port = 443;\n"
+		     "  certificate = \"/c/{{site}}/c.pem\"; key = \"/k\"; } );\n",
+		     "test.conf:1: site name \"..\" must be");
+	expect_error("sites = ( { name = \".\"; address = \"192.0.2.1\"; port = 443;\n"
+		     "  certificate = \"/c\"; key = \"/k\"; } );\n", "site name \".\" must be");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_example), cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_site_placeholder_alone),
+		cmocka_unit_test(test_site_name_path_component),
 		cmocka_unit_test(test_syntax_error_line), cmocka_unit_test(test_unknown_setting),
 		cmocka_unit_test(test_wrong_type), cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_duplicate_name), cmocka_unit_test(test_duplicate_endpoint),

@@ -222,8 +222,11 @@ static void test_rebind_failed(void **state)
 	sitefsm_addr_lost(&f, T0);
 	sitefsm_decided(&f, ACT_REBIND, false, T0);
 	sitefsm_job_started(&f);
-	/* Rolled back: still unbound at the old binding, waiting for another address. */
-	assert_int_equal(sitefsm_job_failed(&f, &a201, AT(2), false, true, T0 + 1), FA_LOG_FAILED);
+	/* Rolled back: still unbound at the old binding, waiting for another address, and
+	 * tried again after a second. */
+	assert_int_equal(sitefsm_job_failed(&f, &a201, AT(2), false, true, T0 + 1),
+			 FA_LOG_FAILED | FA_RETRY_ARM);
+	assert_int_equal(f.retry_ms, RETRY_MIN_MS);
 	assert_int_equal(f.state, SS_UNBOUND);
 	assert_true(ipaddr_eq(&f.cur, &a200));
 	assert_int_equal(f.rebinds_failed, 1);
@@ -236,6 +239,68 @@ static void test_rebind_failed(void **state)
 	assert_int_equal(f.state, SS_FAILED);
 	assert_true(ipaddr_eq(&f.cur, &a201));
 	assert_int_equal(f.since, T0 + 2);
+}
+
+/* A failed rebind is tried again: 1 s doubling to 5 min; the first proof ends it. */
+static void test_failed_rebind_retried(void **state)
+{
+	struct sitefsm f = bound();
+	unsigned want = RETRY_MIN_MS;
+
+	sitefsm_addr_lost(&f, T0);
+	sitefsm_decided(&f, ACT_REBIND, false, T0);
+	for (int i = 0; i < 12; i++) {
+		sitefsm_job_started(&f);
+		assert_true(sitefsm_job_failed(&f, &a201, AT(2), false, true, T0) & FA_RETRY_ARM);
+		assert_int_equal(f.retry_ms, want);
+		assert_int_equal(sitefsm_retry(&f, false), 0);          /* still in its job */
+		sitefsm_job_ended(&f);
+		/* The timer fires: decide again (the loss is not reported a second time). */
+		assert_int_equal(sitefsm_retry(&f, false), FA_DECIDE);
+		assert_int_equal(sitefsm_decided(&f, ACT_REBIND, false, T0) & FA_LOG_LOST, 0);
+		want = want >= RETRY_MAX_MS / 2 ? RETRY_MAX_MS : want * 2;
+	}
+	assert_int_equal(f.retry_ms, RETRY_MAX_MS);
+	sitefsm_job_started(&f);
+	assert_true(sitefsm_job_verified(&f, &a201, AT(2), true, T0) & FA_RETRY_CANCEL);
+	assert_int_equal(f.retry_ms, 0);
+	sitefsm_job_ended(&f);
+	assert_int_equal(sitefsm_retry(&f, false), 0);
+	/* on_failure = alert (files kept): nothing to retry. */
+	struct sitefsm g = bound();
+	sitefsm_addr_lost(&g, T0);
+	sitefsm_decided(&g, ACT_REBIND, false, T0);
+	sitefsm_job_started(&g);
+	assert_int_equal(sitefsm_job_failed(&g, &a201, AT(2), false, false, T0) & FA_RETRY_ARM, 0);
+}
+
+/* Taken out of its server: failed at its old binding, retried with backoff until proven. */
+static void test_disabled_site(void **state)
+{
+	struct sitefsm f = bound();
+
+	sitefsm_addr_lost(&f, T0);
+	sitefsm_decided(&f, ACT_REBIND, false, T0);
+	sitefsm_job_started(&f);
+	assert_int_equal(sitefsm_job_disabled(&f, false, T0 + 1),
+			 FA_LOG_FAILED | FA_RETRY_ARM | FA_REVERIFY_CANCEL | FA_STATE_CHANGED);
+	assert_int_equal(f.state, SS_FAILED);
+	assert_true(f.disabled);
+	assert_true(ipaddr_eq(&f.cur, &a200));
+	sitefsm_job_ended(&f);
+	/* Its address is gone: decide (rebind); here: render again where it is. */
+	assert_int_equal(sitefsm_retry(&f, false), FA_DECIDE);
+	assert_int_equal(sitefsm_retry(&f, true), FA_START_INITIAL);
+	/* Still refused: failed again, later again. */
+	sitefsm_job_started(&f);
+	assert_true(sitefsm_job_failed(&f, &a201, AT(2), true, true, T0 + 2) & FA_RETRY_ARM);
+	assert_int_equal(f.retry_ms, 2 * RETRY_MIN_MS);
+	assert_int_equal(f.state, SS_FAILED);
+	sitefsm_job_ended(&f);
+	sitefsm_job_started(&f);
+	assert_true(sitefsm_job_verified(&f, &a201, AT(2), true, T0 + 3) & FA_RETRY_CANCEL);
+	assert_false(f.disabled);
+	assert_int_equal(f.state, SS_BOUND);
 }
 
 static void test_initial_jobs(void **state)
@@ -416,6 +481,8 @@ int main(void)
 		cmocka_unit_test_setup(test_wait_for_dad, setup),
 		cmocka_unit_test_setup(test_one_job_per_server, setup),
 		cmocka_unit_test_setup(test_rebind_failed, setup),
+		cmocka_unit_test_setup(test_failed_rebind_retried, setup),
+		cmocka_unit_test_setup(test_disabled_site, setup),
 		cmocka_unit_test_setup(test_initial_jobs, setup),
 		cmocka_unit_test_setup(test_cert_bad, setup),
 		cmocka_unit_test_setup(test_cert_replaced_recovers, setup),
