@@ -110,7 +110,7 @@ int apache_reload(struct srvop *op)
 
 	if (!s->reload)
 		return -ENOENT;
-	op->aux_fd = live_open(s->pid_file, &pid);
+	op->aux_fd = live_open(s, &pid);
 	g = op->aux_fd >= 0 ? calloc(1, sizeof(*g)) : NULL;
 	if (g) {
 		g->parent = pid;

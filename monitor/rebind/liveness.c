@@ -3,19 +3,80 @@
 #include "monitor/rebind/liveness.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "monitor/core/log.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
 
-int live_open(const char *pid_file, pid_t *pid)
+bool live_is_server(enum server_type t, const char *exe)
 {
-	char buf[32];
+	const char *base = strrchr(exe, '/');
+	size_t n;
+
+	base = base ? base + 1 : exe;
+	/* An upgraded binary reads "/usr/sbin/nginx (deleted)". */
+	n = strcspn(base, " ");
+	switch (t) {
+	case SRV_NGINX:
+		return n == 5 && !strncmp(base, "nginx", 5);
+	case SRV_APACHE:
+		return (n == 7 && !strncmp(base, "apache2", 7)) || (n == 5 && !strncmp(base, "httpd", 5));
+	case SRV_HAPROXY:
+		return n == 7 && !strncmp(base, "haproxy", 7);
+	case SRV_COMMAND:
+		return true;
+	}
+	return true;
+}
+
+/* Said once per server and pid: the file stays stale until the server writes it again. */
+static void tell_stale(const struct server_cfg *s, pid_t pid, const char *exe)
+{
+	static struct { char name[64]; pid_t pid; } told[8];
+	static unsigned next;
+	char comm[64] = "?", path[64];
+	struct ev e;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(told) / sizeof(told[0]); i++)
+		if (told[i].pid == pid && !strncmp(told[i].name, s->name, sizeof(told[i].name)))
+			return;
+	snprintf(told[next].name, sizeof(told[next].name), "%s", s->name);
+	told[next].pid = pid;
+	next = (next + 1) % (sizeof(told) / sizeof(told[0]));
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "re"))) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	ev_begin(&e, "server-pidfile-stale");
+	ev_add(&e, "server", s->name);
+	ev_addf(&e, "pid", "%d", (int)pid);
+	ev_add(&e, "process", comm);
+	ev_add(&e, "exe", exe);
+	ev_add(&e, "pid_file", s->pid_file);
+	ev_add(&e, "reason", "the pid file names a process that is not the server: it is never "
+	       "waited on or signalled; reloads are judged by listeners and handshakes alone");
+	ev_add(&e, "hint", "set the server's pid_file to the file its configuration writes "
+	       "(nginx: pid; Apache: PidFile), or remove the stale file");
+	ev_emit(&e, LOG_WARNING);
+}
+
+int live_open(const struct server_cfg *s, pid_t *pid)
+{
+	const char *pid_file = s->pid_file;
+	char buf[32], path[64], exe[PATH_MAX];
 	ssize_t n;
 	long v;
 	char *end;
@@ -35,6 +96,18 @@ int live_open(const char *pid_file, pid_t *pid)
 	v = strtol(buf, &end, 10);
 	if (v <= 1 || v > 0x3fffffff || (*end && *end != '\n'))
 		return -1;
+	/* Before trusting it: is that process the server? (Its exe, as the kernel knows it.) */
+	snprintf(path, sizeof(path), "/proc/%ld/exe", v);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0 && kill((pid_t)v, 0) == 0)
+		n = snprintf(exe, sizeof(exe), "?");    /* a kernel thread: no executable */
+	if (n > 0) {
+		exe[n] = '\0';
+		if (!live_is_server(s->type, exe)) {
+			tell_stale(s, (pid_t)v, exe);
+			return -1;
+		}
+	}
 	*pid = (pid_t)v;
 	fd = (int)syscall(SYS_pidfd_open, *pid, 0);
 	if (fd >= 0)

@@ -463,7 +463,7 @@ static void run_reload(struct pipe_job *j)
 		return;
 	}
 	/* The parent as it is before our reload: the process whose death would be ours. */
-	j->w_live.fd = live_open(j->srv->cfg->pid_file, &j->pid);
+	j->w_live.fd = live_open(j->srv->cfg, &j->pid);
 	j->log_mark = errlog_mark(j->srv->cfg->error_log);
 	j->reload_start = now_ms();
 	srvop_init(&j->op, j->env.L, j->srv, on_reload, j);

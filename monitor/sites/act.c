@@ -152,7 +152,9 @@ static void after_issue(struct siteinfo *si, bool ok, const char *why)
 		act_apply(si, sitefsm_cert_good(&si->fsm, e != NULL, addrent_where(e), time(NULL)));
 		return;
 	}
-	act_start_job(si, si->issue_initial, &si->pending_for, si->issue_at);
+	/* A decision made while it issued may have started the job already. */
+	if (!si->fsm.busy)
+		act_start_job(si, si->issue_initial, &si->pending_for, si->issue_at);
 }
 
 /*
@@ -535,6 +537,24 @@ void act_issue_due(struct siteinfo *si)
 	else if (!si->cfg->wildcard)
 		act_start_job(si, true, &si->fsm.cur,
 			  (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen });
+}
+
+int act_issue_rebind(struct siteinfo *si, const struct ipaddr *to, struct where at)
+{
+	int err;
+
+	/* Forced: whatever the backoff; a certificate for `to`, then the rebind to it. */
+	issue_drop_pending(si);
+	si->issue_initial = false;
+	si->issue_at = at;
+	loop_cancel(si->set->L, &si->settle);
+	err = issue_start(si, to, &si->fsm.cur, true, after_issue);
+	if (err == 0)
+		sitefsm_job_started(&si->fsm);
+	else
+		log_warnx("site %s: cannot run the issue command: %s", si->cfg->name,
+			  strerror(-err));
+	return err;
 }
 
 int act_issue_now(struct siteinfo *si, bool forced)

@@ -30,6 +30,9 @@ bool act_endpoint_taken(void *arg, const struct site *self, const struct ipaddr 
 			unsigned port);
 /* Issues for the site's current binding now; 0 started, or a negative errno. */
 int act_issue_now(struct siteinfo *si, bool forced);
+/* certbindctl issue for a site on its way elsewhere: a certificate for `to` (forced), then
+ * the rebind to it. 0, or -errno (logged). */
+int act_issue_rebind(struct siteinfo *si, const struct ipaddr *to, struct where at);
 /* A site's renewal threshold or backoff came: issue (again) for its binding. */
 void act_issue_due(struct siteinfo *si);
 /* Start-up: a site that issues but has no usable certificate gets one. */

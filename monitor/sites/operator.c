@@ -58,13 +58,24 @@ int operator_issue(struct sites *set, struct siteinfo *si, rebind_done_fn done, 
 	if (si->fsm.busy)
 		return snprintf(err, errlen, "site %s has a rebind or an issue in progress",
 				si->cfg->name), -1;
-	if (!addrtab_find_usable(set->tab, &si->fsm.cur, 0))
-		return snprintf(err, errlen, "the site's address is not on this host"), -1;
 	si->op_done = done;
 	si->op_arg = arg;
-	/* Forced: whatever the certificate on disk and any backoff; then bound and proven. */
-	issue_drop_pending(si);
-	act_issue_now(si, true);
+	if (!addrtab_find_usable(set->tab, &si->fsm.cur, 0)) {
+		/* On its way elsewhere (its address is gone): for where a rebind would take it. */
+		struct ipaddr best;
+		const struct addrent *e;
+		if (!act_candidates(set, si, &best, 1) || !(e = addrtab_find_usable(set->tab, &best, 0))) {
+			si->op_done = NULL;
+			return snprintf(err, errlen, "the site's address is not on this host and no "
+					"candidate address matches follow"), -1;
+		}
+		act_issue_rebind(si, &best, (struct where){ .ifindex = e->ifindex,
+							    .plen = e->prefixlen });
+	} else {
+		/* Forced: whatever the certificate on disk and any backoff; then bound and proven. */
+		issue_drop_pending(si);
+		act_issue_now(si, true);
+	}
 	if (!si->fsm.busy && si->op_done) {
 		si->op_done = NULL;
 		return snprintf(err, errlen, "the issue command could not be started (see the log)"), -1;
