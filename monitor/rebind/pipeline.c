@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "monitor/core/log.h"
+#include "monitor/rebind/collide.h"
 #include "monitor/rebind/culprit.h"
 #include "monitor/rebind/errlog.h"
 #include "monitor/rebind/liveness.h"
@@ -517,6 +518,8 @@ static bool write_all(struct pipe_job *j)
 
 	for (size_t i = 0; i < j->n; i++) {
 		struct pipe_item *it = &j->items[i];
+		if (it->outcome != PO_PENDING)
+			continue;
 		if (targets_prepare(it) < 0) {
 			item_fail(j, it);
 			continue;
@@ -562,6 +565,7 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 		items[i].old_served = 0;
 		items[i].again = items[i].unreached = items[i].disable = false;
 	}
+	j->active -= collide_refuse(env->listeners, srv->cfg->type, items, n);
 	bool written = write_all(j);
 	if (!j->active) {
 		finish(j);

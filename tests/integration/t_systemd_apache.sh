@@ -16,7 +16,7 @@ served() {   # served ADDR: the SHA-256 fingerprint served on ADDR:443
 }
 status_is() { sd "$PREFIX/sbin/certbindctl" status | grep -Eq "^www +$1 +$2 "; }
 
-# The world: Debian's apache2 with mod_ssl, nothing on port 80, one TLS site.
+# The world: Debian's apache2 with mod_ssl, one TLS site.
 sd sh -c 'ip link add cb0 type veth peer name cb1 && ip link set cb0 up && ip link set cb1 up &&
 	sysctl -qw net.ipv4.conf.all.promote_secondaries=1 && ip addr add 192.0.2.200/24 dev cb0' ||
 	fail "network"
@@ -27,7 +27,11 @@ sd sh -c 'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -
 WANT=$(sd openssl x509 -in /etc/ssl/certs/www.pem -noout -fingerprint -sha256 | sed 's/.*=//')
 sd systemctl stop nginx 2>/dev/null
 sd rm -f /etc/systemd/system/apache2.service /etc/apache2/sites-enabled/000-default.conf
-sd sh -c ': > /etc/apache2/ports.conf && a2enmod -q ssl >/dev/null' || fail "a2enmod ssl"
+# Debian's ports.conf as shipped, with only the README's one-line change: its `Listen 443`
+# (all addresses) commented out, since certbind renders a Listen per site.
+sd grep -q '^Listen 80$' /etc/apache2/ports.conf || fail "test setup: ports.conf is not Debian's"
+sd sed -i 's/^\(\s*\)Listen 443$/\1# Listen 443/' /etc/apache2/ports.conf || fail "ports.conf"
+sd sh -c 'a2enmod -q ssl >/dev/null' || fail "a2enmod ssl"
 sd mkdir -p /etc/apache2/certbind-body
 sd sh -c 'echo "    DocumentRoot /var/www/html" > /etc/apache2/certbind-body/www.conf'
 # The operator's vhost as it was before certbind (the binding certbind takes over).

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "monitor/rebind/apache.h"
+#include "monitor/rebind/collide.h"
 #include "monitor/rebind/haproxy.h"
 
 /* Captured from haproxy 2.6.12 (Debian 12) after a reload that took. */
@@ -85,11 +86,35 @@ static void test_children(void **state)
 	assert_int_equal(apache_children(0x3ffffff0, seen, 8), -1);
 }
 
+/* Apache's Listen ADDR:443 beside Debian's `Listen 443` ([::]:443, dual-stack) collides. */
+static void test_listen_collides(void **state)
+{
+	struct listener v[3] = { { .any = true, .port = 443 }, { .port = 80, .any = true },
+				 { .port = 8443 } };
+	struct ipaddr a4, a6;
+
+	ipaddr_parse("::", &v[0].addr);
+	ipaddr_parse("0.0.0.0", &v[1].addr);
+	ipaddr_parse("192.0.2.9", &v[2].addr);
+	ipaddr_parse("192.0.2.200", &a4);
+	ipaddr_parse("2001:db8::200", &a6);
+	assert_ptr_equal(collide_with(v, 3, &a4, 443), &v[0]);
+	assert_ptr_equal(collide_with(v, 3, &a6, 443), &v[0]);
+	assert_ptr_equal(collide_with(v, 3, &a4, 80), &v[1]);
+	assert_null(collide_with(v, 3, &a6, 80));          /* an IPv4 wildcard: not IPv6 */
+	assert_null(collide_with(v, 3, &a4, 8443));        /* another address: no collision */
+	/* Listening there already (the server binds it): nothing new to bind. */
+	v[2].addr = a4;
+	v[2].port = 443;
+	assert_null(collide_with(v, 3, &a4, 443));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_took), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_not_show_proc), cmocka_unit_test(test_children),
+		cmocka_unit_test(test_listen_collides),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
