@@ -2,6 +2,7 @@
 /* Server liveness through pidfds: readable once the process exits, zombie or not. */
 #include "monitor/rebind/liveness.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -99,8 +100,19 @@ int live_open(const struct server_cfg *s, pid_t *pid)
 	/* Before trusting it: is that process the server? (Its exe, as the kernel knows it.) */
 	snprintf(path, sizeof(path), "/proc/%ld/exe", v);
 	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0 && kill((pid_t)v, 0) == 0)
+	if (n < 0 && errno != ENOENT) {
+		/* Not ours to read under a hardened unit (no CAP_SYS_PTRACE): its name then. */
+		FILE *f;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", v);
+		n = -1;
+		if ((f = fopen(path, "re"))) {
+			if (fgets(exe, sizeof(exe), f))
+				n = (ssize_t)strcspn(exe, "\n");
+			fclose(f);
+		}
+	} else if (n < 0 && kill((pid_t)v, 0) == 0) {
 		n = snprintf(exe, sizeof(exe), "?");    /* a kernel thread: no executable */
+	}
 	if (n > 0) {
 		exe[n] = '\0';
 		if (!live_is_server(s->type, exe)) {
