@@ -93,6 +93,7 @@ struct site {
 	enum server_type server_type;
 	int line;                /* where the site starts in the policy file */
 	char *canon;             /* every setting, canonical (site_equal compares it whole) */
+	char *unusable;          /* a problem of this site alone (it is skipped, the others run) */
 };
 
 struct policy {

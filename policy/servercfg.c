@@ -211,7 +211,7 @@ static void type_targets(struct loader *L, struct site *site, const struct serve
 }
 
 /* What a renderer needs of its site: HAProxy finds a key only by its own rules. */
-static void target_rules(struct loader *L, const struct site *site)
+static void target_rules(struct loader *L, struct site *site)
 {
 	for (size_t i = 0; i < site->ntargets; i++) {
 		if (site->targets[i].type != TGT_HAPROXY || !site->certificate || !site->key)
@@ -221,11 +221,14 @@ static void target_rules(struct loader *L, const struct site *site)
 			errlist_add(L->errs, "%s:%d: site \"%s\": a haproxy target needs backend = "
 				    "\"NAME\" (the frontend's default_backend)", L->path, site->line,
 				    site->name);
+		/* A problem of this site alone: it is skipped and the others run, as with a
+		 * certificate that cannot be read (never a policy that stops every site). */
 		if (strcmp(site->key, site->certificate) &&
-		    (strncmp(site->key, site->certificate, n) || strcmp(site->key + n, ".key")))
-			errlist_add(L->errs, "%s:%d: site \"%s\": HAProxy loads a certificate's key from "
-				    "the same file or from \"%s.key\" beside it: set key to one of "
-				    "these", L->path, site->line, site->name, site->certificate);
+		    (strncmp(site->key, site->certificate, n) || strcmp(site->key + n, ".key")) &&
+		    asprintf(&site->unusable, "HAProxy loads a certificate's key "
+			     "from the same file or from \"%s.key\" beside it: set key to one of "
+			     "these (%s:%d)", site->certificate, L->path, site->line) < 0)
+			site->unusable = NULL;
 		return;
 	}
 }

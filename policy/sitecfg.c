@@ -479,6 +479,7 @@ void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site
 void sitecfg_free(struct site *s)
 {
 	free(s->canon);
+	free(s->unusable);
 	free(s->name);
 	free(s->interface);
 	free(s->certificate);

@@ -177,6 +177,10 @@ int cert_load(const struct site *s, const struct ipaddr *a, struct certinfo *ci,
 	int rc = -1;
 
 	memset(ci, 0, sizeof(*ci));
+	if (s->unusable) {
+		errlist_add(errs, "site %s: %s", s->name, s->unusable);
+		return -1;
+	}
 	if (s->cert_per_address) {
 		/* This address's own files; remembered, so that re-checks read the same ones. */
 		const char *cf = site_cert_path(s, a ? a : &s->addr, cb, sizeof(cb));

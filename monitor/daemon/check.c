@@ -2,6 +2,8 @@
 /* Offline policy check shared by certbindd -t and certbindctl check. */
 #include "monitor/daemon/check.h"
 
+#include <sys/stat.h>
+
 #include "monitor/certs/cert.h"
 #include "policy/policy.h"
 
@@ -23,6 +25,25 @@ static void print_paths(const struct policy *p, FILE *out)
 	}
 }
 
+/* The metrics file's directory: missing means no metrics (and, in a unit drop-in without
+ * its "-", a service that cannot start). */
+static void check_metrics_dir(const struct policy *p, struct errlist *warns)
+{
+	char dir[512];
+	const char *slash;
+	struct stat st;
+
+	if (!p->metrics_file || !(slash = strrchr(p->metrics_file, '/')) ||
+	    slash == p->metrics_file)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - p->metrics_file), p->metrics_file);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		errlist_add(warns, "metrics_file %s: its directory %s does not exist: no metrics "
+			    "until it does (install prometheus-node-exporter or create it; in a "
+			    "systemd drop-in write ReadWritePaths=-%s, with the \"-\")",
+			    p->metrics_file, dir, dir);
+}
+
 int check_policy(const char *path, FILE *out, FILE *err)
 {
 	struct errlist errs = { 0 }, warns = { 0 };
@@ -35,18 +56,22 @@ int check_policy(const char *path, FILE *out, FILE *err)
 	}
 	for (size_t i = 0; p->warnings && i < p->warnings->n; i++)
 		errlist_add(&warns, "%s", p->warnings->msg[i]);
+	check_metrics_dir(p, &warns);
 	for (size_t i = 0; i < p->nsites; i++) {
 		struct errlist cerrs = { 0 };
 		struct certinfo ci;
 		if (cert_load(&p->sites[i], NULL, &ci, &cerrs, &warns) == 0)
 			cert_free(&ci);
-		/* A site that issues its own certificate gets one at start: not an error. */
+		/* One rule: a problem of one site (its certificate, key, or a key HAProxy cannot
+		 * find) skips that site, and the others run, as the daemon does; only a policy
+		 * error fails the check. A site that issues its own gets one at start. */
 		for (size_t k = 0; k < cerrs.n; k++)
-			if (p->sites[i].issue.command)
+			if (p->sites[i].issue.command && !p->sites[i].unusable)
 				errlist_add(&warns, "%s (its issue command gets one at start)",
 					    cerrs.msg[k]);
 			else
-				errlist_add(&errs, "%s", cerrs.msg[k]);
+				errlist_add(&warns, "%s (this site is skipped; the others run)",
+					    cerrs.msg[k]);
 		errlist_free(&cerrs);
 	}
 	if (errs.n)

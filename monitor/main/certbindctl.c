@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* certbindctl: the operator's tool (status, show, rebind, reload, check). */
 #include <errno.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -46,6 +48,26 @@ static void usage(FILE *f)
 		"check [-c FILE]", "validate a policy without a running daemon", DEFAULT_SOCKET);
 }
 
+/* Refused by the socket's (or its directory's) mode: say how to get access. */
+static void tell_access(const char *sock)
+{
+	struct stat st;
+	struct group *g;
+	char dir[108];
+	const char *slash = strrchr(sock, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash && slash != sock ? (int)(slash - sock) : 1,
+		 slash ? sock : ".");
+	if ((stat(sock, &st) == 0 || stat(dir, &st) == 0) && st.st_gid != 0 &&
+	    (g = getgrgid(st.st_gid)))
+		fprintf(stderr, "certbindctl: the socket is for root and the group %s: join it "
+			"(sudo adduser $USER %s), then log in again\n", g->gr_name, g->gr_name);
+	else
+		fprintf(stderr, "certbindctl: the socket is for root only: run as root, or give the "
+			"service Group=certbind (systemctl edit certbindd; the Debian package does) "
+			"and join that group (see certbindctl(8))\n");
+}
+
 /* Sends one request line and reads the whole answer (the daemon closes after it). */
 static char *request(const char *sock, const char *line, int timeout_ms)
 {
@@ -64,8 +86,7 @@ static char *request(const char *sock, const char *line, int timeout_ms)
 		int err = errno;
 		fprintf(stderr, "certbindctl: cannot reach certbindd at %s: %s\n", sock, strerror(err));
 		if (err == EACCES || err == EPERM)
-			fprintf(stderr, "certbindctl: the socket is for root and the members of its "
-				"group (ls -l %s; see certbindctl(8))\n", sock);
+			tell_access(sock);
 		else
 			fprintf(stderr, "certbindctl: is it running? (systemctl status certbindd)\n");
 		if (fd >= 0)

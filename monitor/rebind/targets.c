@@ -34,7 +34,8 @@ static const char *fix_for(int err)
 		return "the target's directory does not exist: create it (install -d DIR)";
 	case -EROFS:
 		return "read-only for certbindd: under systemd, add the directory to "
-		       "ReadWritePaths= (systemctl edit certbindd)";
+		       "ReadWritePaths=- in a drop-in (systemctl edit certbindd), then "
+		       "systemctl restart certbindd: a drop-in takes effect only at a restart";
 	case -EACCES:
 	case -EPERM:
 		return "certbindd may not write there: check the directory's owner and mode";

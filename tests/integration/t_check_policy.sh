@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # certbindd -t / certbindctl check: line numbers for policy errors, site names for
-# certificate problems, exit 78; a good policy passes with exit 0.
+# certificate problems (warnings: that site is skipped, the others run); exit 78 only for
+# policy errors; a good policy passes with exit 0.
 . "$(dirname "$0")/lib.sh"
 make_cert www www.example.test "DNS:www.example.test"
 make_cert other other.example.test "DNS:other.example.test"
@@ -49,14 +50,28 @@ out=$(ctl check -c "$T/syntax.conf" 2>&1); rc=$?
 [ $rc -eq 78 ] || fail "syntax error: exit $rc, want 78"
 echo "$out" | grep -qE "$T/syntax.conf:1: syntax error" || fail "syntax error message: $out"
 
-# Key of another certificate: named site, exit 78.
+# Key of another certificate: a problem of that site only: named, skipped, exit 0.
 sed "s|$T/www.key|$T/other.key|" "$T/good.conf" > "$T/mismatch.conf"
 out=$("$CERTBINDD" -t -c "$T/mismatch.conf" 2>&1); rc=$?
-[ $rc -eq 78 ] || fail "key mismatch: exit $rc, want 78"
-echo "$out" | grep -q "site www: key $T/other.key does not match certificate" ||
+[ $rc -eq 0 ] || fail "key mismatch: exit $rc, want 0 (the site is skipped, the others run)"
+echo "$out" | grep -q "^warning: site www: key $T/other.key does not match certificate.*(this site is skipped; the others run)" ||
 	fail "key mismatch message: $out"
+# A HAProxy key that is not beside its certificate: that site's problem too, not the policy's.
+cat > "$T/hakey.conf" <<EOC
+global = { state_file = "$T/state"; control_socket = "$T/ctl.sock"; };
+servers = ( { name = "lb"; type = "haproxy"; check = [ "/bin/true" ]; reload = [ "/bin/true" ]; start = [ "/bin/true" ]; } );
+sites = ( { name = "www"; address = "192.0.2.200"; port = 443; server = "lb";
+            certificate = "$T/www.pem"; key = "$T/www.key"; backend = "be";
+            targets = ( { type = "haproxy"; output = "$T/www.cfg"; } ); },
+          { name = "other"; address = "192.0.2.201"; port = 443;
+            certificate = "$T/other.pem"; key = "$T/other.key"; } );
+EOC
+out=$("$CERTBINDD" -t -c "$T/hakey.conf" 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "haproxy key: exit $rc, want 0: $out"
+echo "$out" | grep -q "^warning: site www: HAProxy loads a certificate's key from the same file or from \"$T/www.pem.key\" beside it.*(this site is skipped; the others run)" ||
+	fail "haproxy key message: $out"
 out=$("$CERTBINDD" -t -c "$T/missing.conf" 2>&1); rc=$?
-[ $rc -eq 78 ] || fail "missing file: exit $rc"
+[ $rc -eq 78 ] || fail "missing policy file: exit $rc"
 echo "$out" | grep -q "cannot read" || fail "missing file message: $out"
 "$CERTBINDD" --bogus >/dev/null 2>&1; [ $? -eq 64 ] || fail "bad option: want exit 64"
 "$CERTBINDCTL" -s "$T/nonexistent.sock" status >/dev/null 2>&1

@@ -16,13 +16,16 @@ files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/sbin/certbindd ./usr/sbin/certbindctl ./lib/systemd/system/certbindd.service \
 	 ./usr/share/man/man8/certbindd.8.gz ./usr/share/man/man8/certbindctl.8.gz \
 	 ./usr/share/man/man5/certbind.conf.5.gz ./etc/certbind/certbind.conf.example \
-	 ./usr/lib/sysusers.d/certbind.conf; do
+	 ./usr/lib/sysusers.d/certbind.conf ./lib/systemd/system/certbindd.service.d/group.conf \
+	 ./usr/share/doc/certbind/README.md ./usr/share/doc/certbind/examples/nginx.conf \
+	 ./usr/share/doc/certbind/examples/certbind-rules.yml; do
 	printf '%s\n' "$files" | grep -qx -- "$f" || { echo "FAIL: t_deb: $f not in the package"; exit 1; }
 done
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
 dpkg-deb -e "$deb" "$d/ctl"
 grep -qx /etc/certbind/certbind.conf.example "$d/ctl/conffiles" || { echo "FAIL: t_deb: the example policy is not a conffile"; exit 1; }
 grep -q 'systemd-sysusers' "$d/ctl/postinst" || { echo "FAIL: t_deb: postinst creates no group"; exit 1; }
+grep -q 'groupdel certbind' "$d/ctl/postrm" || { echo "FAIL: t_deb: purge keeps the group"; exit 1; }
 dpkg-deb -x "$deb" "$d/root"
 grep -q '^ConditionPathExists=/etc/certbind/certbind.conf$' "$d/root/lib/systemd/system/certbindd.service" ||
 	{ echo "FAIL: t_deb: the unit would start without a policy"; exit 1; }
