@@ -115,6 +115,53 @@ static void add_str(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
+/* Seconds from now until a timer's deadline, as a wall-clock time. */
+static long long wall_of(const struct timer *t)
+{
+	uint64_t now = now_ms();
+
+	return (long long)time(NULL) + (long long)((t->when > now ? t->when - now : 0) / 1000);
+}
+
+/* What certbind will do next about a site that is not bound. */
+static const char *next_step(struct daemon *d, const struct siteinfo *si, char *buf, size_t len)
+{
+	const struct sitefsm *f = &si->fsm;
+	char when[32];
+	struct tm tm;
+	time_t t;
+
+#define AT(timer) (t = (time_t)wall_of(timer), gmtime_r(&t, &tm), \
+		   strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm), when)
+	if (f->busy)
+		snprintf(buf, len, "a rebind (or an issue command) is in progress");
+	else if (f->retry_ms && timer_armed(&si->retry))
+		snprintf(buf, len, "try again at %s (backoff %u s), or at once when its certificate "
+			 "is replaced or a matching address appears", AT(&si->retry),
+			 (f->retry_ms + 999) / 1000);
+	else if (!f->cert_ok)
+		snprintf(buf, len, "use it again once its certificate and key are replaced "
+			 "(noticed by itself; certbindctl reload re-checks them)");
+	else if (f->state == SS_UNVERIFIED && timer_armed(&si->reverify))
+		snprintf(buf, len, "prove it again at %s", AT(&si->reverify));
+	else if (f->state == SS_WAITING && timer_armed(&si->settle))
+		snprintf(buf, len, "wait for its address until %s (startup_grace_ms), then decide",
+			 AT(&si->settle));
+	else if (f->state == SS_UNBOUND && timer_armed(&si->settle))
+		snprintf(buf, len, "decide at %s (settle_ms)", AT(&si->settle));
+	else if (f->state == SS_UNBOUND && f->waiting)
+		snprintf(buf, len, "rebind when an address matching follow appears");
+	else if (f->state == SS_UNBOUND)
+		snprintf(buf, len, "wait for its address to come back (on_change = %s)",
+			 on_change_name(si->cfg->on_change));
+	else if (f->state == SS_FAILED)
+		snprintf(buf, len, "try again at the next address change, or certbindctl rebind");
+	else
+		snprintf(buf, len, "nothing scheduled");
+#undef AT
+	return buf;
+}
+
 static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail)
 {
 	json_object *o = json_object_new_object();
@@ -144,6 +191,15 @@ static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail
 			       ? json_object_new_int64((int64_t)(si->remind.when > now_ms()
 								 ? si->remind.when - now_ms() : 0))
 			       : NULL);
+	/* Not bound: why (the event that said so, and when), and what certbind does next. */
+	if (si->fsm.state != SS_BOUND && si->fsm.state != SS_WILDCARD) {
+		char next[256];
+		add_str(o, "reason", si->last_reason[0] ? si->last_reason : NULL);
+		add_str(o, "reason_event", si->last_reason[0] ? si->last_event : NULL);
+		json_object_object_add(o, "reason_at", si->last_reason[0]
+				       ? json_object_new_int64(si->last_event_at) : NULL);
+		add_str(o, "next", next_step(d, si, next, sizeof(next)));
+	}
 	/* A failed rebind's next attempt (backoff; sooner when an input changes). */
 	if (timer_armed(&si->retry) && si->fsm.retry_ms) {
 		uint64_t in = si->retry.when > now_ms() ? si->retry.when - now_ms() : 0;

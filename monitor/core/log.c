@@ -108,12 +108,16 @@ void ev_begin(struct ev *e, const char *event)
 	e->len = 0;
 	e->overflow = false;
 	e->buf[0] = '\0';
+	e->reason[0] = '\0';
 	ev_add(e, "event", event);
 }
 
 void ev_add(struct ev *e, const char *key, const char *val)
 {
 	bool quote = !val || !*val;
+
+	if (!strcmp(key, "reason"))
+		snprintf(e->reason, sizeof(e->reason), "%s", val ? val : "");
 
 	if (e->len)
 		put(e, " ", 1);

@@ -27,6 +27,7 @@ struct ev {
 	char buf[2048];
 	size_t len;
 	bool overflow;
+	char reason[256];         /* the reason= field, kept for who reports it later */
 };
 
 void ev_begin(struct ev *e, const char *event);

@@ -158,6 +158,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	log_started(d);
 	sites_reconcile(&d->sites, bindings, nb);
 	free(bindings);
+	promote_check(d);
 	d->sites.state_dirty = true;
 	statefile_flush(&d->sites);
 	return 0;

@@ -70,5 +70,8 @@ void metrics_flush(struct daemon *d, bool force);
 
 /* nonlocal.c: nonlocal_bind = enable (sysctls to 1) or check (warn when off and shared). */
 void nonlocal_apply(struct daemon *d);
+/* Warns (once per interface) where IPv4 sites that rebind follow an interface whose
+ * promote_secondaries is off. */
+void promote_check(struct daemon *d);
 
 #endif

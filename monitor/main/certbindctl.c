@@ -182,7 +182,8 @@ static void print_status(json_object *o)
 static bool is_time_key(const char *k)
 {
 	return !strcmp(k, "since") || !strcmp(k, "cert_expiry") || !strcmp(k, "last_event_at") ||
-	       !strcmp(k, "last_proof_at") || !strcmp(k, "next_retry_at");
+	       !strcmp(k, "last_proof_at") || !strcmp(k, "next_retry_at") ||
+	       !strcmp(k, "reason_at");
 }
 
 static void print_show(json_object *o)

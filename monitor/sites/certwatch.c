@@ -35,7 +35,7 @@ static void expired(struct siteinfo *si)
 	ev_add(&e, "reason", "the certificate has expired");
 	ev_add(&e, "action", SKIPPED);
 	ev_emit(&e, LOG_ERR);
-	sitelog_event(si, "cert-expired");
+	sitelog_event_why(si, "cert-expired", e.reason);
 	alert_run(si->set->alerts, si->cfg, "cert-expired", NULL, NULL,
 		  "the certificate has expired");
 	state_changed(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
@@ -108,7 +108,7 @@ void certwatch_report(struct siteinfo *si, const struct errlist *errs)
 		/* A site that issues its own gets one: said, not an error. */
 		ev_add(&e, "action", si->cfg->issue.command ? "its issue command gets one" : SKIPPED);
 		ev_emit(&e, si->cfg->issue.command ? LOG_NOTICE : LOG_ERR);
-		sitelog_event(si, name);
+		sitelog_event_why(si, name, e.reason);
 	}
 	if (si->fsm.cert_ok && si->cfg->server_name &&
 	    !cert_names_host(&si->cert, si->cfg->server_name)) {
@@ -117,7 +117,7 @@ void certwatch_report(struct siteinfo *si, const struct errlist *errs)
 		ev_add(&e, "server_name", si->cfg->server_name);
 		ev_add(&e, "reason", "server_name is not among the certificate's names");
 		ev_emit(&e, LOG_WARNING);
-		sitelog_event(si, "cert-mismatch");
+		sitelog_event_why(si, "cert-mismatch", e.reason);
 	}
 	evaluate(si);
 }

@@ -108,7 +108,7 @@ static void failed(struct issuer *is, const char *reason)
 	ev_add(&e, "reason", reason);
 	ev_addf(&e, "retry_in_s", "%u", is->backoff_s);
 	ev_emit(&e, si->cfg->alert_priority);
-	sitelog_event(si, "issue-failed");
+	sitelog_event_why(si, "issue-failed", e.reason);
 	/* An alert per alert.repeat_s, not per attempt. */
 	if (!is->alerted_at || (si->cfg->alert_repeat_s &&
 				now - is->alerted_at >= (long long)si->cfg->alert_repeat_s)) {

@@ -36,6 +36,7 @@ struct siteinfo {
 	struct siteinfo *wnext, *wprev;  /* the waiting list */
 	long long expiring_logged;       /* wall clock of the last cert-expiring line */
 	char last_event[32];
+	char last_reason[256];           /* the last event's reason ("" for good news) */
 	long long last_event_at;
 	/* The job it is in (or due to join at the end of this loop pass). */
 	struct sitejob *job;

@@ -14,10 +14,16 @@ static const char *endpoint(const struct siteinfo *si, char *buf, size_t len)
 			    si->cfg->port, buf, len);
 }
 
-void sitelog_event(struct siteinfo *si, const char *event)
+void sitelog_event_why(struct siteinfo *si, const char *event, const char *why)
 {
 	snprintf(si->last_event, sizeof(si->last_event), "%s", event);
+	snprintf(si->last_reason, sizeof(si->last_reason), "%s", why ? why : "");
 	si->last_event_at = time(NULL);
+}
+
+void sitelog_event(struct siteinfo *si, const char *event)
+{
+	sitelog_event_why(si, event, NULL);
 }
 
 void sitelog_lost(struct siteinfo *si, const struct decision *dec, int prio, bool with_alert)
@@ -38,7 +44,7 @@ void sitelog_lost(struct siteinfo *si, const struct decision *dec, int prio, boo
 	if (si->fsm.reminders)
 		ev_addf(&e, "repeat", "%u", si->fsm.reminders);
 	ev_emit(&e, prio);
-	sitelog_event(si, "address-lost");
+	sitelog_event_why(si, "address-lost", "its address went away");
 	if (with_alert)
 		alert_run(si->set->alerts, si->cfg, "address-lost", ep, list,
 			  "the site's address went away");
@@ -75,7 +81,8 @@ void sitelog_nocand(struct siteinfo *si)
 	ev_add(&e, "follow", si->cfg->follow.interface ? si->cfg->follow.interface
 	       : si->cfg->interface ? si->cfg->interface : "(lost address's interface)");
 	ev_emit(&e, si->cfg->alert_priority);
-	sitelog_event(si, "no-candidate");
+	sitelog_event_why(si, "no-candidate", "its address went away and no address matches "
+			  "follow");
 	alert_run(si->set->alerts, si->cfg, "no-candidate", ep, "", "no address matches follow");
 }
 
@@ -185,7 +192,7 @@ void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const
 	else
 		add_hint(si, &e, reason);
 	ev_emit(&e, LOG_ERR);
-	sitelog_event(si, "rebind-failed");
+	sitelog_event_why(si, "rebind-failed", e.reason);
 	/* The first failure runs the alert command; the retries' failures are the same news
 	 * (alert.repeat_s reminds). */
 	if (si->fsm.retry_ms <= RETRY_MIN_MS)
@@ -205,7 +212,7 @@ void sitelog_cert_mismatch(struct siteinfo *si, const char *ep, bool refused)
 	if (refused) {
 		ev_add(&e, "action", "refused");
 		ev_emit(&e, LOG_ERR);
-		sitelog_event(si, "cert-mismatch");
+		sitelog_event_why(si, "cert-mismatch", e.reason);
 		return;
 	}
 	ev_emit(&e, LOG_WARNING);

@@ -7,6 +7,9 @@
 
 /* Records event as the site's last (certbindctl status). */
 void sitelog_event(struct siteinfo *si, const char *event);
+/* The same, for an event whose reason (its reason= field, or why) stays the site's
+ * reason (certbindctl show) until the next event. */
+void sitelog_event_why(struct siteinfo *si, const char *event, const char *why);
 /* event=address-lost at prio; with_alert: also the alert command (on_change = alert). */
 void sitelog_lost(struct siteinfo *si, const struct decision *dec, int prio, bool with_alert);
 void sitelog_restored(struct siteinfo *si);

@@ -29,6 +29,11 @@ wait_for 10 log_has 'event=rebind-failed site=s20 .*retry_in_s=2$' || fail "no r
 log_has 'event=rebind-failed site=s20 .*the server.s error log: \[emerg\] bind\(\) to 198\.51\.100\.20:443 failed' ||
 	fail "a retry's failure does not say what nginx said"
 ctl show s20 | grep -q '^next_retry_at ' || fail "show does not say when the next retry is due"
+# Not bound: show says why, which event said so and when, and what comes next.
+ctl show s20 | grep -q '^reason .*198\.51\.100\.20:443' || fail "show has no reason: $(ctl show s20)"
+ctl show s20 | grep -q '^reason_event *rebind-failed$' || fail "show has no reason_event"
+ctl show s20 | grep -q '^reason_at *20[0-9][0-9]-' || fail "show has no reason_at"
+ctl show s20 | grep -q '^next *try again at 20[0-9-]*T.*backoff' || fail "show does not say what comes next: $(ctl show s20)"
 [ "$(ctl --json show s20 | grep -o '"next_retry_at": *[0-9]*' | grep -c '[0-9]$')" -eq 1 ] ||
 	fail "--json show has no next_retry_at"
 kill "$FOREIGN"; wait "$FOREIGN" 2>/dev/null

@@ -26,6 +26,9 @@ echo "$out" | grep -q "^warning: site badkey: key $T/other.key does not match ce
 start_certbindd
 wait_for 10 log_has '^err certbind\[[0-9]+\]: event=cert-unreadable site=badkey ' || fail "no cert-unreadable for badkey"
 ctl status | grep -Eq '^badkey +198\.51\.100\.10:443 +failed' || fail "badkey not failed"
+ctl show badkey | grep -q "^reason *site badkey: key $T/other.key does not match" || fail "show badkey: no reason: $(ctl show badkey)"
+ctl show badkey | grep -q '^next *use it again once its certificate and key are replaced' || fail "show badkey: no next"
+ctl --json show badkey | grep -q '"reason_event": *"cert-unreadable"' || fail "--json show: no reason_event"
 ctl status | grep -Eq '^www +192\.0\.2\.200:443 +bound' || fail "www not running"
 wait_for 5 log_has '^warning certbind\[[0-9]+\]: event=cert-expiring site=soon days_left=[45] ' ||
 	fail "no cert-expiring for soon"
