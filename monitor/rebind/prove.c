@@ -47,6 +47,25 @@ static void settle(struct pipe_item *it, bool ok)
 	p->settled(p->arg, it, ok);
 }
 
+/* A new file nothing listens for: the usual cause is a server that does not read it. */
+static const char *include_hint(enum server_type t)
+{
+	switch (t) {
+	case SRV_NGINX:
+		return "the generated file is new: is it included in the server's configuration? "
+		       "(nginx: include it inside the site's server block)";
+	case SRV_APACHE:
+		return "the generated file is new: is it included in the server's configuration? "
+		       "(Apache: Debian's apache2.conf includes sites-enabled/*.conf)";
+	case SRV_HAPROXY:
+		return "the generated file is new: is it included in the server's configuration? "
+		       "(HAProxy: its directory in -f, CONFIG in /etc/default/haproxy)";
+	case SRV_COMMAND:
+		break;
+	}
+	return "the generated file is new: is it included in the server's configuration?";
+}
+
 static void on_deadline(void *arg)
 {
 	struct pipe_item *it = arg;
@@ -63,8 +82,7 @@ static void on_deadline(void *arg)
 		       "server did not take the new configuration (check its error log)");
 		/* A first render: the usual cause is a server that does not include the file. */
 		if (targets_created(it))
-			ev_add(&e, "hint", "the generated file is new: is it included in the server's "
-			       "configuration? (nginx: include it inside the site's server block)");
+			ev_add(&e, "hint", include_hint(it->site->server_type));
 		ev_emit(&e, LOG_ERR);
 		snprintf(it->reason, sizeof(it->reason), "nothing listens on %s after the reload", ep);
 	} else {

@@ -170,11 +170,17 @@ void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const
 		    const char *hint, bool rolled_back, int old_served)
 {
 	struct ev e;
+	/* A render at the binding it has (start-up, an edit, a retry in place) is not a rebind. */
+	const char *name = strcmp(old, new) ? "rebind-failed" : "render-failed";
 
-	ev_begin(&e, "rebind-failed");
+	ev_begin(&e, name);
 	ev_add(&e, "site", si->cfg->name);
-	ev_add(&e, "old", old);
-	ev_add(&e, "new", new);
+	if (strcmp(old, new)) {
+		ev_add(&e, "old", old);
+		ev_add(&e, "new", new);
+	} else {
+		ev_add(&e, "endpoint", new);
+	}
 	ev_add(&e, "reason", reason);
 	ev_add(&e, "rollback", rolled_back ? "yes" : "no");
 	if (old_served)
@@ -192,11 +198,11 @@ void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const
 	else
 		add_hint(si, &e, reason);
 	ev_emit(&e, LOG_ERR);
-	sitelog_event_why(si, "rebind-failed", e.reason);
+	sitelog_event_why(si, name, e.reason);
 	/* The first failure runs the alert command; the retries' failures are the same news
 	 * (alert.repeat_s reminds). */
 	if (si->fsm.retry_ms <= RETRY_MIN_MS)
-		alert_run(si->set->alerts, si->cfg, "rebind-failed", old, new, reason);
+		alert_run(si->set->alerts, si->cfg, name, old, new, reason);
 }
 
 void sitelog_cert_mismatch(struct siteinfo *si, const char *ep, bool refused)

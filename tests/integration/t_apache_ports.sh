@@ -38,9 +38,9 @@ EOC
 r0=$(apache_reloads)
 pid0=$(cat "$T/apache/httpd.pid")
 start_certbindd
-wait_for 10 log_has 'event=rebind-failed site=www .*reason="Apache cannot bind Listen 192\.0\.2\.200:443: apache2 listens on all addresses of port 443 \(Debian.s ports\.conf: Listen 443\)' ||
-	fail "no refusal naming the wildcard listener: $(grep rebind-failed "$T/syslog" | head -1)"
-log_has 'event=rebind-failed site=www .*hint="in /etc/apache2/ports\.conf, change the line `Listen 443` to `# Listen 443`' ||
+wait_for 10 log_has 'event=render-failed site=www endpoint=192\.0\.2\.200:443 reason="Apache cannot bind Listen 192\.0\.2\.200:443: apache2 listens on all addresses of port 443 \(Debian.s ports\.conf: Listen 443\)' ||
+	fail "no refusal naming the wildcard listener: $(grep render-failed "$T/syslog" | head -1)"
+log_has 'event=render-failed site=www .*hint="in /etc/apache2/ports\.conf, change the line `Listen 443` to `# Listen 443`' ||
 	fail "the refusal does not say what to change"
 [ "$(apache_reloads)" -eq "$r0" ] || fail "apache was reloaded into a Listen that cannot bind"
 apache_alive && [ "$(cat "$T/apache/httpd.pid")" = "$pid0" ] || fail "apache's parent died or changed"

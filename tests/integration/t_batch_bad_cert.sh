@@ -50,7 +50,7 @@ done > "$T/renumber2"
 ip -batch "$T/renumber2" || fail "ip -batch"
 wait_for 30 log_count_ge 8 'event=rebind site=s[1-8] old=198\.51\.100\.[1-8]:443 new=203\.0\.113\.[1-8]:443 ' ||
 	fail "a site was held back by s30's broken file: $(grep -c 'new=203' "$T/syslog") rebound"
-log_has "event=rebind-failed site=s30 .*reason=\"configuration check failed: nginx: \[emerg\] cannot load certificate .*$T/certs/s30\.pem.* disabled=yes" ||
+log_has "event=render-failed site=s30 .*reason=\"configuration check failed: nginx: \[emerg\] cannot load certificate .*$T/certs/s30\.pem.* disabled=yes" ||
 	fail "s30 was not taken out with nginx's words"
 [ "$(served_fp 203.0.113.4 443)" = "$WANT_FP" ] || fail "203.0.113.4 not served"
 pass
