@@ -87,7 +87,7 @@ struct site {
 	struct {
 		char **command;      /* obtains a certificate for an address, or NULL: none */
 		unsigned timeout_ms;
-		unsigned renew_before_s;
+		unsigned renew_before_s; /* RENEW_BEFORE_THIRD: when a third of its lifetime remains */
 		unsigned backoff_min_s;  /* after a failure; doubling up to 3600 */
 	} issue;
 	enum server_type server_type;
@@ -157,6 +157,9 @@ extern const char *const template_placeholders[];
 extern const char *const path_placeholders[];
 
 #define SITE_PATH_MAX 512
+/* issue.renew_before_s unset: renew when a third of the certificate's lifetime remains (as
+ * Let's Encrypt advises; 53 hours of a 160-hour certificate, 30 days of a 90-day one). */
+#define RENEW_BEFORE_THIRD 0xffffffffu
 /* tmpl with {{address}} (a, no brackets; "" if none) and {{site}} replaced; -1 if too long. */
 int site_expand(const struct site *s, const char *tmpl, const struct ipaddr *a, char *out,
 		size_t len);

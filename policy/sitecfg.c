@@ -363,7 +363,7 @@ static void load_issue(struct loader *L, const config_setting_t *g, struct site 
 	config_setting_t *s = cfg_member(L, g, "issue", CONFIG_TYPE_GROUP, false, NULL);
 
 	site->issue.timeout_ms = 120000;
-	site->issue.renew_before_s = 172800;
+	site->issue.renew_before_s = RENEW_BEFORE_THIRD;
 	site->issue.backoff_min_s = 60;
 	if (!s)
 		return;

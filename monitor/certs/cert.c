@@ -122,6 +122,8 @@ static int load_leaf(const struct site *s, struct certinfo *ci, struct errlist *
 	ci->has_ip_san = any_ip_san(ci->leaf);
 	if (ASN1_TIME_to_tm(X509_get0_notAfter(ci->leaf), &tm) == 1)
 		ci->not_after = timegm(&tm);
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(ci->leaf), &tm) == 1)
+		ci->not_before = timegm(&tm);
 	return 0;
 }
 

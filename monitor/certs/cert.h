@@ -26,7 +26,7 @@ struct certinfo {
 	struct fileid cert_id, key_id;  /* the files as they were when checked */
 	unsigned char sha256[32];
 	char fingerprint[FINGERPRINT_LEN];
-	time_t not_after;
+	time_t not_before, not_after;
 	bool has_ip_san;
 	char *paths;                  /* per-address sites: "CERT\0KEY" as expanded, else NULL */
 	struct ipaddr addr;           /* per-address sites: the address they were expanded for */

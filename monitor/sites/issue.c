@@ -37,6 +37,15 @@ static struct issuer *issuer_of(struct siteinfo *si)
 	return si->issuer;
 }
 
+time_t issue_renew_before(const struct site *s, const struct certinfo *ci)
+{
+	if (s->issue.renew_before_s != RENEW_BEFORE_THIRD)
+		return (time_t)s->issue.renew_before_s;
+	/* No lifetime known: two days, the old default. */
+	return ci->not_after > ci->not_before && ci->not_before ?
+	       (ci->not_after - ci->not_before) / 3 : 172800;
+}
+
 /* Does ci fit `to` for a site that issues: covers it, and not within renew_before_s? */
 static enum issue_need judge(const struct site *s, const struct certinfo *ci,
 			     const struct ipaddr *to, char *why, size_t len)
@@ -49,9 +58,11 @@ static enum issue_need judge(const struct site *s, const struct certinfo *ci,
 		snprintf(why, len, "certificate %s does not cover %s", cert_file(s, ci), a);
 		return IN_ISSUE;
 	}
-	if (ci->not_after && ci->not_after - now <= (time_t)s->issue.renew_before_s) {
-		snprintf(why, len, "certificate %s expires in %lld s (renew_before_s %u)",
-			 cert_file(s, ci), (long long)(ci->not_after - now), s->issue.renew_before_s);
+	if (ci->not_after && ci->not_after - now <= issue_renew_before(s, ci)) {
+		snprintf(why, len, "certificate %s expires in %lld s (renewed %lld s before "
+			 "expiry%s)", cert_file(s, ci), (long long)(ci->not_after - now),
+			 (long long)issue_renew_before(s, ci),
+			 s->issue.renew_before_s == RENEW_BEFORE_THIRD ? ": a third of its lifetime" : "");
 		return IN_ISSUE;
 	}
 	return IN_OK;
@@ -260,7 +271,7 @@ void issue_arm(struct siteinfo *si, void (*due)(struct siteinfo *si))
 	/* A timer at the threshold, on the boot-time clock (it counts suspend): no polling; a
 	 * step of the wall clock arms it again. A certificate that is due again as soon as
 	 * issued (renew_before_s above the CA's lifetime) waits a minute. */
-	at = si->cert.not_after - (time_t)si->cfg->issue.renew_before_s;
+	at = si->cert.not_after - issue_renew_before(si->cfg, &si->cert);
 	uint64_t when = clock_at_wall(at);
 	if (is->issued_ms && when < is->issued_ms + RENEW_MIN_GAP_MS)
 		when = is->issued_ms + RENEW_MIN_GAP_MS;

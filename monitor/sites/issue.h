@@ -31,6 +31,8 @@ typedef void (*issue_done_fn)(struct siteinfo *si, bool ok, const char *why);
  */
 int issue_start(struct siteinfo *si, const struct ipaddr *to, const struct ipaddr *old,
 		bool forced, issue_done_fn done);
+/* How long before expiry ci is renewed: renew_before_s, or a third of its lifetime. */
+time_t issue_renew_before(const struct site *s, const struct certinfo *ci);
 /* The renewal timer for the bound certificate (renew_before_s before it expires), and what
  * runs when it (or a backoff) fires. */
 void issue_arm(struct siteinfo *si, void (*due)(struct siteinfo *si));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "monitor/certs/cert.h"
+#include "monitor/sites/issue.h"
 
 static char dir[64];
 
@@ -206,6 +207,27 @@ static void test_expiry(void **state)
 	done(&f);
 }
 
+/* Renewal: a third of the lifetime before expiry unless renew_before_s says otherwise. */
+static void test_renew_before(void **state)
+{
+	struct fixture f;
+	struct errlist errs = { 0 }, warns = { 0 };
+
+	/* 160 hours as Let's Encrypt's shortlived profile: renewed 53 h 20 min before expiry. */
+	struct certinfo ci = { .not_before = 1800000000, .not_after = 1800000000 + 160 * 3600 };
+	struct site s = { .name = "ip" };
+	s.issue.renew_before_s = RENEW_BEFORE_THIRD;
+	assert_int_equal(issue_renew_before(&s, &ci), 160 * 3600 / 3);
+	s.issue.renew_before_s = 3600;
+	assert_int_equal(issue_renew_before(&s, &ci), 3600);
+	/* From a real certificate (valid from a day ago for 90 more): its notBefore is read. */
+	assert_int_equal(load(&f, "third", false, 1, 90, "DNS:t.test", &errs, &warns), 0);
+	assert_in_range(f.ci.not_after - f.ci.not_before, 91 * 86400 - 60, 91 * 86400 + 60);
+	f.s.issue.renew_before_s = RENEW_BEFORE_THIRD;
+	assert_int_equal(issue_renew_before(&f.s, &f.ci), (f.ci.not_after - f.ci.not_before) / 3);
+	done(&f);
+}
+
 static void test_key_mode_warning(void **state)
 {
 	struct fixture f;
@@ -231,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_fingerprint_rsa), cmocka_unit_test(test_fingerprint_ec),
 		cmocka_unit_test(test_san_checks), cmocka_unit_test(test_key_mismatch),
 		cmocka_unit_test(test_expiry), cmocka_unit_test(test_key_mode_warning),
+		cmocka_unit_test(test_renew_before),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -442,7 +442,7 @@ static void test_issue_and_placeholders(void **state)
 	const struct site *s = policy_site(p, "www");
 	assert_true(s->cert_per_address);
 	assert_int_equal(s->issue.timeout_ms, 120000);
-	assert_int_equal(s->issue.renew_before_s, 172800);
+	assert_int_equal(s->issue.renew_before_s, RENEW_BEFORE_THIRD);
 	assert_int_equal(s->issue.backoff_min_s, 60);
 	ipaddr_parse("2001:db8::7", &a);
 	assert_string_equal(site_cert_path(s, &a, buf, sizeof(buf)),
