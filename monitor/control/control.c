@@ -509,6 +509,22 @@ static int make_parent(const char *path)
 	return rc;
 }
 
+bool control_answers(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+	bool up;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return false;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	up = fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return up;
+}
+
 int control_open(struct daemon *d)
 {
 	const char *path = d->pol->control_socket;

@@ -7,6 +7,8 @@
 
 /* Opens the policy's control socket (mode 0660) in d's loop. 0, or -1 (logged). */
 int control_open(struct daemon *d);
+/* Does a daemon answer on this control socket? */
+bool control_answers(const char *path);
 /* Closes every connection and the socket (unlinked). */
 void control_close(struct daemon *d);
 

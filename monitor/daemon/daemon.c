@@ -135,6 +135,11 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 		errlist_free(&errs);
 		return 78;
 	}
+	if (o->running && o->running(d->pol->control_socket)) {
+		log_msg(LOG_ERR, "another certbindd is running (it answers on %s): nothing started; "
+			"see systemctl status certbindd, or certbindctl status", d->pol->control_socket);
+		return 69;
+	}
 	log_init(d->pol->syslog_ident, d->pol->syslog_facility, log_stderr(), log_verbose());
 	for (size_t i = 0; d->pol->warnings && i < d->pol->warnings->n; i++)
 		log_msg(LOG_WARNING, "%s", d->pol->warnings->msg[i]);
@@ -176,8 +181,8 @@ static void notify_status(struct daemon *d)
 		return;
 	d->sites.status_dirty = false;
 	sites_count(&d->sites, &bound, &unverified, &unbound, &failed);
-	snprintf(now, sizeof(now), "STATUS=%zu sites: %zu bound, %zu unbound, %zu failed",
-		 d->sites.n, bound, unbound, failed);
+	snprintf(now, sizeof(now), "STATUS=%zu site%s: %zu bound, %zu unbound, %zu failed",
+		 d->sites.n, d->sites.n == 1 ? "" : "s", bound, unbound, failed);
 	if (unverified)
 		snprintf(now + strlen(now), sizeof(now) - strlen(now), ", %zu unverified", unverified);
 	if (strcmp(now, last)) {

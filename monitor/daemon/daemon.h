@@ -47,6 +47,9 @@ struct daemon {
 struct daemon_opts {
 	const char *config_path;
 	bool dry_run;
+	/* Is another daemon answering on this control socket? Asked before anything starts
+	 * (a second certbindd must never render or reload). NULL: not asked. */
+	bool (*running)(const char *control_socket);
 };
 
 /* daemon.c */

@@ -381,8 +381,15 @@ int main(int argc, char **argv)
 		return run_check(argc, argv);
 	cmd = ctl_command_find(argv[optind]);
 	nargs = argc - optind - 1;
-	if (!cmd || nargs < cmd->min || nargs > cmd->max) {
-		usage(stderr);
+	if (!cmd) {
+		fprintf(stderr, "certbindctl: unknown command \"%s\" (certbindctl --help lists "
+			"them)\n", argv[optind]);
+		return EX_USAGE;
+	}
+	if (nargs < cmd->min || nargs > cmd->max) {
+		fprintf(stderr, "certbindctl: %s takes %s%s\nusage: certbindctl %s%s%s\n", cmd->name,
+			cmd->max ? "" : "no arguments", cmd->max ? "other arguments" : "", cmd->name,
+			*cmd->args ? " " : "", cmd->args);
 		return EX_USAGE;
 	}
 	if (cmd->cmd == CTL_REBIND && nargs == 2 && ipaddr_parse(argv[optind + 2], &addr) < 0) {

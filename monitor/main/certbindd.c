@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "monitor/control/control.h"
 #include "monitor/core/log.h"
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' }, { "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	struct daemon_opts o = { .config_path = DEFAULT_CONFIG };
+	struct daemon_opts o = { .config_path = DEFAULT_CONFIG, .running = control_answers };
 	bool fg = false, verbose = false, check = false;
 	struct daemon d;
 	int c, rc;
@@ -72,7 +73,8 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_policy(o.config_path, stdout, stderr);
-	log_init("certbind", LOG_DAEMON, fg, verbose);
+	/* On a terminal, what stops the start is said there too, not only in syslog. */
+	log_init("certbind", LOG_DAEMON, fg || isatty(STDERR_FILENO), verbose);
 	raise_fd_limit();
 	rc = daemon_init(&d, &o);
 	if (rc == 0 && control_open(&d) < 0)

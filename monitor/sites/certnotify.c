@@ -15,6 +15,7 @@
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
 #include "monitor/sites/certwatch.h"
+#include "monitor/sites/siteevents.h"
 
 /* A certificate and its key are replaced one after the other: look once both are there. */
 #define SETTLE_FILES_MS 200
@@ -93,8 +94,14 @@ void certnotify_recheck(struct siteinfo *si)
 	if (reread && was_ok && si->fsm.retry_ms)
 		act_retry_now(si);
 	if (!was_ok) {
-		log_msg(LOG_NOTICE, "site %s: certificate %s is usable again", si->cfg->name,
-			cert_file(si->cfg, &si->cert));
+		struct ev ev;
+		ev_begin(&ev, "cert-recovered");
+		ev_add(&ev, "site", si->cfg->name);
+		ev_add(&ev, "certificate", cert_file(si->cfg, &si->cert));
+		ev_add(&ev, "fingerprint", si->cert.fingerprint);
+		ev_emit(&ev, LOG_NOTICE);
+		/* The last event is the recovery, not the failure it ends. */
+		sitelog_event(si, "cert-recovered");
 		present = decide_bound(si->cfg, &si->fsm.cur, si->set->tab);
 		e = addrtab_find(si->set->tab, &si->fsm.cur, 0);
 		act_apply(si, sitefsm_cert_good(&si->fsm, present, addrent_where(e), time(NULL)));

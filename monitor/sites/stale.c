@@ -46,7 +46,7 @@ static void report(const struct site *site, const struct listener *l)
 		ev_add(&e, "process", comm);
 	}
 	ev_add(&e, "reason", "a listening socket is bound to an address this host no "
-	       "longer has; it can never accept again");
+	       "longer has; it accepts nothing until that address returns");
 	ev_emit(&e, LOG_WARNING);
 }
 

@@ -22,7 +22,8 @@ cp "$T/good.key" "$T/www.key.new"; mv "$T/www.key.new" "$T/www.key"
 cp "$T/good.pem" "$T/www.pem.new"; mv "$T/www.pem.new" "$T/www.pem"
 wait_for 10 sh -c "'$CERTBINDCTL' -s '$T/ctl.sock' status | grep -Eq '^www +192\.0\.2\.200:443 +bound'" ||
 	fail "the replaced certificate did not bring the site back: $(ctl status)"
-log_has 'site www: certificate .* is usable again' || fail "the recovery was not logged"
+log_has 'event=cert-recovered site=www certificate=' || fail "the recovery was not logged"
+ctl status | grep -E '^www ' | grep -Eq 'cert-(unreadable|expired)' && fail "the last event still says the failure: $(ctl status)"
 ip addr del 192.0.2.200/24 dev cb0
 ip addr add 192.0.2.201/24 dev cb0
 wait_for 15 log_has 'event=rebind site=www old=192\.0\.2\.200:443 new=192\.0\.2\.201:443' ||

@@ -39,4 +39,15 @@ out=$(setpriv --reuid=65534 --regid=65534 --groups=4 "$CERTBINDCTL" -s "$T/run/c
 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(30)' "$T/run/ctl.sock" &
 PIDS="$PIDS $!"
 timeout 5 "$CERTBINDCTL" -s "$T/run/ctl.sock" status >/dev/null || fail "a silent client blocked others"
+# A second certbindd while one runs: it says so and starts nothing (no event=started, no
+# render, no reload).
+started=$(log_count 'event=started')
+reloads=$(nginx_reloads)
+out=$("$CERTBINDD" -f -c "$T/certbind.conf" 2>&1); rc=$?
+[ $rc -eq 69 ] || fail "a second certbindd: exit $rc, want 69: $out"
+echo "$out" | grep -q "another certbindd is running (it answers on $T/run/ctl.sock): nothing started" ||
+	fail "a second certbindd does not say why: $out"
+[ "$(log_count 'event=started')" -eq "$started" ] || fail "a second certbindd logged event=started"
+[ "$(nginx_reloads)" -eq "$reloads" ] || fail "a second certbindd reloaded nginx"
+kill -0 "$CB_PID" || fail "the running certbindd died"
 pass

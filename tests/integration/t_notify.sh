@@ -32,7 +32,7 @@ ready=$(awk '$2 == "READY=1" {print $1; exit}' "$T/notify.log")
 done_at=$(stat -c %.3Y "$T/reload-done")
 python3 -c "import sys; sys.exit(0 if $ready >= $done_at else 1)" ||
 	fail "READY=1 ($ready) came before the reconciliation finished ($done_at)"
-grep -q ' STATUS=1 sites: 1 bound, 0 unbound, 0 failed$' "$T/notify.log" || fail "no STATUS line"
+grep -q ' STATUS=1 site: 1 bound, 0 unbound, 0 failed$' "$T/notify.log" || fail "no STATUS line"
 wait_for 10 sh -c "[ \$(grep -c ' WATCHDOG=1$' '$T/notify.log') -ge 6 ]" || fail "too few watchdog pings"
 python3 - "$T/notify.log" <<'EOPY' || fail "watchdog cadence is not about half of WATCHDOG_USEC"
 import statistics, sys
