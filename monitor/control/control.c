@@ -467,7 +467,8 @@ static void on_accept(void *arg, uint32_t events)
 			return;
 		}
 		if (!peer_allowed(fd)) {
-			log_info("control: refused a client without the socket's group");
+			log_info("event=control-refused reason=\"a client without the socket's "
+				 "group\"");
 			refuse(fd, "{\"ok\":false,\"error\":\"permission denied\"}\n");
 			continue;
 		}

@@ -41,8 +41,9 @@ static void on_watchdog(void *arg)
 
 	sd_notify(0, "WATCHDOG=1");
 	loop_arm(&d->L, &d->watchdog, now_ms() + d->watchdog_ms);
-	/* The metrics file's heartbeat rides on this wake-up: no timer of its own. */
-	if (now_ms() >= d->metrics_written + METRICS_HEARTBEAT_MS)
+	/* The metrics file's heartbeat rides on this wake-up, no timer of its own: rewritten
+	 * now when waiting for the next ping would pass the minute. */
+	if (now_ms() + d->watchdog_ms >= d->metrics_written + METRICS_HEARTBEAT_MS)
 		d->sites.metrics_dirty = true;
 }
 

@@ -41,8 +41,9 @@ static void site_families(FILE *f, const struct sites *set)
 {
 	char ep[ENDPOINT_STRLEN];
 
-	family(f, "certbind_site_info", "gauge", "A site: its endpoint, server, driver and "
-	       "certificate fingerprint (always 1).");
+	family(f, "certbind_site_info", "gauge", "A site: its endpoint, state (bound, unverified, "
+	       "waiting, unbound, failed, wildcard), server, driver and certificate fingerprint "
+	       "(always 1).");
 	for (size_t i = 0; i < set->n; i++) {
 		const struct siteinfo *si = &set->v[i];
 		fprintf(f, "certbind_site_info{site=\"%s\",endpoint=\"%s\",state=\"%s\",server=\"",

@@ -32,7 +32,11 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 		/* Swap only between jobs: a job holds pointers into the old policy. */
 		policy_free(np);
 		d->reload_pending = true;
-		log_info("policy reload deferred until %zu rebind(s) finish", d->sites.jobs_running);
+		struct ev ev;
+		ev_begin(&ev, "config-reload-deferred");
+		ev_addf(&ev, "jobs", "%zu", d->sites.jobs_running);
+		ev_add(&ev, "reason", "a job holds the running policy: the new one is taken when it ends");
+		ev_emit(&ev, LOG_INFO);
 		return 0;
 	}
 	sd_notify(0, "RELOADING=1");

@@ -191,8 +191,7 @@ static int cert_for(struct siteinfo *si, bool initial, const struct ipaddr *to,
 	si->issue_at = at;
 	err = issue_start(si, to, initial ? NULL : &si->fsm.cur, false, after_issue);
 	if (err == 0) {
-		log_info("%s%s%s: issuing", strncmp(why, "site ", 5) ? si->cfg->name : "",
-			 strncmp(why, "site ", 5) ? ": " : "", why);
+		log_debug("site %s: issuing: %s", si->cfg->name, why);
 		sitefsm_job_started(&si->fsm);
 		si->set->status_dirty = true;
 	} else {

@@ -143,8 +143,12 @@ int certwatch_recheck(struct siteinfo *si, bool *changed)
 		return -1;
 	}
 	if (!si->fsm.cert_ok || memcmp(ci.sha256, si->cert.sha256, sizeof(ci.sha256))) {
-		log_info("site %s: certificate %s changed on disk; now %s", si->cfg->name,
-			 cert_file(si->cfg, &ci), ci.fingerprint);
+		struct ev e;
+		ev_begin(&e, "cert-changed");
+		ev_add(&e, "site", si->cfg->name);
+		ev_add(&e, "certificate", cert_file(si->cfg, &ci));
+		ev_add(&e, "fingerprint", ci.fingerprint);
+		ev_emit(&e, LOG_INFO);
 		if (changed)
 			*changed = true;
 	}

@@ -233,7 +233,7 @@ int issue_start(struct siteinfo *si, const struct ipaddr *to, const struct ipadd
 			goto out;
 	err = child_start(si->set->L, &is->child, argv, envp, s->issue.timeout_ms, on_command, is);
 	if (err == 0)
-		log_info("site %s: issuing a certificate for %s (%s)", s->name, a, argv[0]);
+		log_info("event=issuing site=%s address=%s command=%s", s->name, a, argv[0]);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);

@@ -243,10 +243,13 @@ static bool plan_next(struct sitejob *j, struct pipe_item *items, size_t n,
 	if (nagain && !j->narrowing) {
 		j->narrowing = true;
 		j->nsites = n;
-		log_msg(LOG_NOTICE, "server %s: %zu sites failed together (%s); narrowing the "
-			"batch down to the sites that fail the others",
-			j->first->server ? j->first->server->name : j->first->name, n,
-			items[0].reason);
+		struct ev e;
+		ev_begin(&e, "batch-failed");
+		ev_add(&e, "server", j->first->server ? j->first->server->name : j->first->name);
+		ev_addf(&e, "sites", "%zu", n);
+		ev_add(&e, "reason", items[0].reason);
+		ev_add(&e, "action", "narrowing the batch down to the sites that fail the others");
+		ev_emit(&e, LOG_NOTICE);
 	}
 	if (j->narrowing) {
 		j->nculprits += failed + j->ndis;

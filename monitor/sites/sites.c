@@ -88,7 +88,7 @@ static void reconcile_one(struct siteinfo *si, const struct binding *b)
 	/* Temporary files a killed predecessor left behind. */
 	for (size_t i = 0; i < si->cfg->ntargets; i++)
 		if (file_clean_temps(si->cfg->targets[i].output))
-			log_info("site %s: removed a temporary file left beside %s", si->cfg->name,
+			log_info("event=temp-removed site=%s beside=%s", si->cfg->name,
 				 si->cfg->targets[i].output);
 	endpoint_str(si->cfg->wildcard ? NULL : &si->cfg->addr, si->cfg->port, conf, sizeof(conf));
 	if (b && !strcmp(b->configured, conf) && !b->wildcard && b->port == si->cfg->port)
@@ -215,8 +215,8 @@ int sites_replace(struct sites *set, const struct policy *np)
 		if (!os[k].cfg)
 			continue;
 		if (!policy_site(np, os[k].cfg->name))
-			log_msg(LOG_NOTICE, "site %s removed from the policy; its files are left as "
-				"they are", os[k].cfg->name);
+			log_msg(LOG_NOTICE, "event=site-removed site=%s reason=\"removed from the "
+				"policy; its files are left as they are\"", os[k].cfg->name);
 		site_release(set, &os[k]);
 	}
 	free(os);

@@ -46,7 +46,7 @@ int statefile_flush(struct sites *set)
 		return -1;
 	}
 	if (set->state_failed)
-		log_msg(LOG_NOTICE, "state file %s written again", path);
+		log_msg(LOG_NOTICE, "event=state-written-again file=%s", path);
 	set->state_failed = false;
 	return 0;
 }

@@ -17,7 +17,7 @@ make_cert_until www www.example.test "DNS:www.example.test,IP:192.0.2.200,IP:192
 	"$(utc_in $((30 * 86400)))"
 NEW_FP=$(file_fp "$T/www.pem")
 $NGINX -s reload
-wait_for 10 log_has "site www: certificate $T/www.pem changed on disk" ||
+wait_for 10 log_has "event=cert-changed site=www certificate=$T/www.pem fingerprint=" ||
 	fail "the replaced certificate was not noticed"
 warned=$(log_count 'event=cert-expiring site=www')
 # Past the old certificate's expiry (and a reminder period): no word about it.

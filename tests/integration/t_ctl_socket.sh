@@ -23,7 +23,7 @@ chmod 0666 "$T/ctl.sock"
 chmod 0755 "$T"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$CERTBINDCTL" -s "$T/ctl.sock" status 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "permission denied" || fail "nobody was not refused (exit $rc): $out"
-log_has 'control: refused a client' || fail "refusal not logged"
+log_has 'event=control-refused ' || fail "refusal not logged"
 stop_certbindd
 # The daemon takes the socket's group from the file it creates: pre-create the directory
 # with the group set-gid so the socket inherits it.

@@ -45,5 +45,5 @@ wait_for 15 log_has "event=rebind site=www old=${X//./\\.}:443 new=192\.0\.2\.20
 mkdir "$T/statedir"
 ip addr add 192.0.2.204/24 dev cb0
 wait_for 10 test -s "$T/statedir/state" || fail "state file not written again"
-log_has 'state file .* written again' || fail "recovery not logged"
+log_has "event=state-written-again file=$T/statedir/state" || fail "recovery not logged"
 pass
