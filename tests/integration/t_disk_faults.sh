@@ -26,6 +26,8 @@ mount -o remount,ro "$T/small"
 ip addr add 192.0.2.202/24 dev cb0      # a new matching address: another attempt
 wait_for 10 log_has "reason=\"cannot write $T/small/www.conf: Read-only file system\" rollback=yes" ||
 	fail "read-only: no rebind-failed naming the cause"
+log_has 'hint="read-only for certbindd: under systemd, add the directory to ReadWritePaths=- in a drop-in \(systemctl edit certbindd\), then systemctl restart certbindd: a drop-in takes effect only at a restart"' ||
+	fail "read-only: the hint does not say a drop-in needs a restart"
 cmp -s "$T/small/www.conf" "$T/before" || fail "read-only: the previous file was damaged"
 mount -o remount,rw "$T/small"
 rm "$T/small/filler"
