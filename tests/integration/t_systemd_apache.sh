@@ -8,8 +8,7 @@
 # time-limit: 300
 . "$(dirname "$0")/systemd.inc"
 sd_boot
-sd_install_tree
-PREFIX=/usr/local
+sd_install_deb     # the README's package steps: the .deb is the way in
 served() {   # served ADDR: the SHA-256 fingerprint served on ADDR:443
 	sd sh -c "echo | timeout 5 openssl s_client -connect $1:443 -servername www.example.test 2>/dev/null |
 		openssl x509 -noout -fingerprint -sha256 2>/dev/null" | sed 's/.*=//'
