@@ -162,6 +162,30 @@ static const char *next_step(struct daemon *d, const struct siteinfo *si, char *
 	return buf;
 }
 
+/* Not bound: why (the event that said so, and when), what certbind does next, and when a
+ * failed rebind is tried again. */
+static void add_why(struct daemon *d, json_object *o, const struct siteinfo *si)
+{
+	/* Not bound: why (the event that said so, and when), and what certbind does next. */
+	if (si->fsm.state != SS_BOUND && si->fsm.state != SS_WILDCARD) {
+		char next[256];
+		add_str(o, "reason", si->last_reason[0] ? si->last_reason : NULL);
+		add_str(o, "reason_event", si->last_reason[0] ? si->last_event : NULL);
+		json_object_object_add(o, "reason_at", si->last_reason[0]
+				       ? json_object_new_int64(si->last_event_at) : NULL);
+		add_str(o, "next", next_step(d, si, next, sizeof(next)));
+	}
+	/* A failed rebind's next attempt (backoff; sooner when an input changes). */
+	if (timer_armed(&si->retry) && si->fsm.retry_ms) {
+		uint64_t in = si->retry.when > now_ms() ? si->retry.when - now_ms() : 0;
+		json_object_object_add(o, "next_retry_at",
+				       json_object_new_int64((int64_t)time(NULL) + (int64_t)(in / 1000)));
+		json_object_object_add(o, "retry_in_ms", json_object_new_int64((int64_t)in));
+	} else {
+		json_object_object_add(o, "next_retry_at", NULL);
+	}
+}
+
 static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail)
 {
 	json_object *o = json_object_new_object();
@@ -191,24 +215,7 @@ static json_object *site_json(struct daemon *d, struct siteinfo *si, bool detail
 			       ? json_object_new_int64((int64_t)(si->remind.when > now_ms()
 								 ? si->remind.when - now_ms() : 0))
 			       : NULL);
-	/* Not bound: why (the event that said so, and when), and what certbind does next. */
-	if (si->fsm.state != SS_BOUND && si->fsm.state != SS_WILDCARD) {
-		char next[256];
-		add_str(o, "reason", si->last_reason[0] ? si->last_reason : NULL);
-		add_str(o, "reason_event", si->last_reason[0] ? si->last_event : NULL);
-		json_object_object_add(o, "reason_at", si->last_reason[0]
-				       ? json_object_new_int64(si->last_event_at) : NULL);
-		add_str(o, "next", next_step(d, si, next, sizeof(next)));
-	}
-	/* A failed rebind's next attempt (backoff; sooner when an input changes). */
-	if (timer_armed(&si->retry) && si->fsm.retry_ms) {
-		uint64_t in = si->retry.when > now_ms() ? si->retry.when - now_ms() : 0;
-		json_object_object_add(o, "next_retry_at",
-				       json_object_new_int64((int64_t)time(NULL) + (int64_t)(in / 1000)));
-		json_object_object_add(o, "retry_in_ms", json_object_new_int64((int64_t)in));
-	} else {
-		json_object_object_add(o, "next_retry_at", NULL);
-	}
+	add_why(d, o, si);
 	add_str(o, "certificate", cert_file(s, &si->cert));
 	add_str(o, "server_name", s->server_name);
 	add_str(o, "server", s->server ? s->server->name : NULL);

@@ -52,38 +52,54 @@ static enum culprit_kind names_item(const char *line, size_t len, const struct p
 	return CK_NONE;
 }
 
-/* A log line without its time stamp and process ids: nginx "2026/12/03 08:02:59 [emerg]
- * 9811#9811: msg" -> "[emerg] msg"; Apache "[Thu Dec 03 ...] [core:emerg] [pid 9:tid 9] msg"
- * -> "[core:emerg] msg". Other lines are kept as they are. */
-static const char *unstamp(const char *p, size_t *n, char *buf, size_t len)
+/* "LEVEL MSG" from the level's start..end and the message's start..e. */
+static const char *join(const char *lvl, const char *lend, const char *msg, const char *e,
+			size_t *n, char *buf, size_t len)
 {
-	const char *e = p + *n, *q;
+	snprintf(buf, len, "%.*s %.*s", (int)(lend - lvl), lvl, (int)(e - msg), msg);
+	*n = strlen(buf);
+	return buf;
+}
+
+/* nginx: "2026/12/03 08:02:59 [emerg] 9811#9811: msg" -> "[emerg] msg", or NULL. */
+static const char *nginx_unstamp(const char *p, size_t *n, char *buf, size_t len)
+{
+	const char *e = p + *n, *lend, *q;
 	int d;
 
-	if (*n > 20 && sscanf(p, "%*4d/%*2d/%*2d %*2d:%*2d:%2d", &d) == 1 && p[19] == ' ') {
-		const char *lvl = p + 20, *lend = memchr(lvl, ']', (size_t)(e - lvl));
-		q = lend ? memchr(lend, ':', (size_t)(e - lend)) : NULL;
-		if (lend && q && q + 2 <= e) {
-			snprintf(buf, len, "%.*s %.*s", (int)(lend + 1 - lvl), lvl, (int)(e - q - 2), q + 2);
-			*n = strlen(buf);
-			return buf;
-		}
-	}
-	if (*n > 2 && p[0] == '[' && (q = memchr(p, ']', *n)) && memchr(p, ':', (size_t)(q - p)) &&
-	    q + 2 < e && q[1] == ' ' && q[2] == '[') {
-		const char *lvl = q + 2, *lend = memchr(lvl, ']', (size_t)(e - lvl)), *rest;
-		rest = lend ? lend + 1 : e;
-		while (rest < e && *rest == ' ')
-			rest++;
-		if (rest + 5 < e && !strncmp(rest, "[pid ", 5) && (q = memchr(rest, ']', (size_t)(e - rest))))
-			rest = q + 1 + (q + 1 < e && q[1] == ' ');
-		if (lend) {
-			snprintf(buf, len, "%.*s %.*s", (int)(lend + 1 - lvl), lvl, (int)(e - rest), rest);
-			*n = strlen(buf);
-			return buf;
-		}
-	}
-	return p;
+	if (*n <= 20 || sscanf(p, "%*4d/%*2d/%*2d %*2d:%*2d:%2d", &d) != 1 || p[19] != ' ')
+		return NULL;
+	lend = memchr(p + 20, ']', (size_t)(e - p - 20));
+	q = lend ? memchr(lend, ':', (size_t)(e - lend)) : NULL;
+	return q && q + 2 <= e ? join(p + 20, lend + 1, q + 2, e, n, buf, len) : NULL;
+}
+
+/* Apache: "[Thu Dec 03 ...] [core:emerg] [pid 9:tid 9] msg" -> "[core:emerg] msg", or NULL. */
+static const char *apache_unstamp(const char *p, size_t *n, char *buf, size_t len)
+{
+	const char *e = p + *n, *q, *lvl, *lend, *rest;
+
+	if (*n <= 2 || p[0] != '[' || !(q = memchr(p, ']', *n)) || !memchr(p, ':', (size_t)(q - p)) ||
+	    q + 2 >= e || q[1] != ' ' || q[2] != '[')
+		return NULL;
+	lvl = q + 2;
+	if (!(lend = memchr(lvl, ']', (size_t)(e - lvl))))
+		return NULL;
+	for (rest = lend + 1; rest < e && *rest == ' '; rest++)
+		;
+	if (rest + 5 < e && !strncmp(rest, "[pid ", 5) && (q = memchr(rest, ']', (size_t)(e - rest))))
+		rest = q + 1 + (q + 1 < e && q[1] == ' ');
+	return join(lvl, lend + 1, rest, e, n, buf, len);
+}
+
+/* A log line without its time stamp and process ids; other lines are kept as they are. */
+static const char *unstamp(const char *p, size_t *n, char *buf, size_t len)
+{
+	const char *u = nginx_unstamp(p, n, buf, len);
+
+	if (!u)
+		u = apache_unstamp(p, n, buf, len);
+	return u ? u : p;
 }
 
 enum culprit_kind culprit_kind(const char *text, const struct pipe_item *it, char *buf,

@@ -74,10 +74,41 @@ static void tell_stale(const struct server_cfg *s, pid_t pid, const char *exe)
 	ev_emit(&e, LOG_WARNING);
 }
 
+/* Before trusting a pid: is that process the server? (Its executable as the kernel knows
+ * it; its name where that is not ours to read.) Unknown counts as yes. */
+static bool is_server(const struct server_cfg *s, pid_t v)
+{
+	char path[64], exe[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)v);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0 && errno != ENOENT) {
+		/* Not ours to read under a hardened unit (no CAP_SYS_PTRACE): its name then. */
+		FILE *f;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", (long)v);
+		n = -1;
+		if ((f = fopen(path, "re"))) {
+			if (fgets(exe, sizeof(exe), f))
+				n = (ssize_t)strcspn(exe, "\n");
+			fclose(f);
+		}
+	} else if (n < 0 && kill(v, 0) == 0) {
+		n = snprintf(exe, sizeof(exe), "?");    /* a kernel thread: no executable */
+	}
+	if (n <= 0)
+		return true;
+	exe[n] = '\0';
+	if (live_is_server(s->type, exe))
+		return true;
+	tell_stale(s, v, exe);
+	return false;
+}
+
 int live_open(const struct server_cfg *s, pid_t *pid)
 {
 	const char *pid_file = s->pid_file;
-	char buf[32], path[64], exe[PATH_MAX];
+	char buf[32];
 	ssize_t n;
 	long v;
 	char *end;
@@ -97,29 +128,8 @@ int live_open(const struct server_cfg *s, pid_t *pid)
 	v = strtol(buf, &end, 10);
 	if (v <= 1 || v > 0x3fffffff || (*end && *end != '\n'))
 		return -1;
-	/* Before trusting it: is that process the server? (Its exe, as the kernel knows it.) */
-	snprintf(path, sizeof(path), "/proc/%ld/exe", v);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0 && errno != ENOENT) {
-		/* Not ours to read under a hardened unit (no CAP_SYS_PTRACE): its name then. */
-		FILE *f;
-		snprintf(path, sizeof(path), "/proc/%ld/comm", v);
-		n = -1;
-		if ((f = fopen(path, "re"))) {
-			if (fgets(exe, sizeof(exe), f))
-				n = (ssize_t)strcspn(exe, "\n");
-			fclose(f);
-		}
-	} else if (n < 0 && kill((pid_t)v, 0) == 0) {
-		n = snprintf(exe, sizeof(exe), "?");    /* a kernel thread: no executable */
-	}
-	if (n > 0) {
-		exe[n] = '\0';
-		if (!live_is_server(s->type, exe)) {
-			tell_stale(s, (pid_t)v, exe);
-			return -1;
-		}
-	}
+	if (!is_server(s, (pid_t)v))
+		return -1;
 	*pid = (pid_t)v;
 	fd = (int)syscall(SYS_pidfd_open, *pid, 0);
 	if (fd >= 0)

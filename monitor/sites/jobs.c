@@ -205,6 +205,45 @@ static void find_bystanders(struct sitejob *j, const char *words)
 	}
 }
 
+/* What a round's outcome counts for the planner. */
+struct tally {
+	struct siteinfo **again;    /* failed only with the whole batch: to try again */
+	size_t nagain, named, failed;
+};
+
+/* Sorts a round's items: to take out of the server (j->dis), to try again, failed alone. */
+static void sort_round(struct sitejob *j, struct pipe_item *items, size_t n,
+		       const struct pipe_report *r, struct tally *t)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct siteinfo *si = items[i].owner;
+		enum pipe_outcome o = items[i].outcome;
+		if (o == PO_FAILED && items[i].disable) {
+			j->dis[j->ndis++] = si;
+			keep_why(j, si, items[i].reason);
+			t->named++;
+		} else if (r->whole && items[i].again) {
+			t->again[t->nagain++] = si;
+			keep_why(j, si, items[i].reason);
+		} else if (o != PO_PROVEN && o != PO_DRY_RUN && o != PO_DISABLED) {
+			t->failed++;
+			t->named += r->whole;
+		}
+	}
+}
+
+static void tell_batch_failed(const struct sitejob *j, const struct pipe_item *items, size_t n)
+{
+	struct ev e;
+
+	ev_begin(&e, "batch-failed");
+	ev_add(&e, "server", j->first->server ? j->first->server->name : j->first->name);
+	ev_addf(&e, "sites", "%zu", n);
+	ev_add(&e, "reason", items[0].reason);
+	ev_add(&e, "action", "narrowing the batch down to the sites that fail the others");
+	ev_emit(&e, LOG_NOTICE);
+}
+
 /*
  * A round's sites to try again (failed only with the whole batch) go to the planner; sites
  * to take out of the server wait in j->dis. Returns whether another round follows.
@@ -212,51 +251,31 @@ static void find_bystanders(struct sitejob *j, const char *words)
 static bool plan_next(struct sitejob *j, struct pipe_item *items, size_t n,
 		      const struct pipe_report *r)
 {
-	struct siteinfo **again = calloc(n ? n : 1, sizeof(*again));
-	size_t nagain = 0, named = 0, failed = 0;
+	struct tally t = { .again = calloc(n ? n : 1, sizeof(*t.again)) };
 
 	free(j->dis);
 	j->dis = calloc(j->set->n ? j->set->n : 1, sizeof(*j->dis));
 	j->ndis = 0;
-	if (!again || !j->dis) {
-		free(again);
+	if (!t.again || !j->dis) {
+		free(t.again);
 		return false;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct siteinfo *si = items[i].owner;
-		if (items[i].outcome == PO_FAILED && items[i].disable) {
-			j->dis[j->ndis++] = si;
-			keep_why(j, si, items[i].reason);
-			named++;
-		} else if (r->whole && items[i].again) {
-			again[nagain++] = si;
-			keep_why(j, si, items[i].reason);
-		} else if (items[i].outcome != PO_PROVEN && items[i].outcome != PO_DRY_RUN &&
-			   items[i].outcome != PO_DISABLED) {
-			failed++;
-			named += r->whole;
-		}
-	}
+	sort_round(j, items, n, r, &t);
 	if (r->whole)
 		find_bystanders(j, r->words);
-	named += j->ndis;
-	if (nagain && !j->narrowing) {
+	t.named += j->ndis;
+	if (t.nagain && !j->narrowing) {
 		j->narrowing = true;
 		j->nsites = n;
-		struct ev e;
-		ev_begin(&e, "batch-failed");
-		ev_add(&e, "server", j->first->server ? j->first->server->name : j->first->name);
-		ev_addf(&e, "sites", "%zu", n);
-		ev_add(&e, "reason", items[0].reason);
-		ev_add(&e, "action", "narrowing the batch down to the sites that fail the others");
-		ev_emit(&e, LOG_NOTICE);
+		tell_batch_failed(j, items, n);
 	}
 	if (j->narrowing) {
-		j->nculprits += failed + j->ndis;
-		if (narrow_next(&j->nw, (void *const *)again, nagain, named, !failed && !named) < 0)
+		j->nculprits += t.failed + j->ndis;
+		if (narrow_next(&j->nw, (void *const *)t.again, t.nagain, t.named,
+				!t.failed && !t.named) < 0)
 			log_warnx("out of memory narrowing a failed batch down");
 	}
-	free(again);
+	free(t.again);
 	return j->nw.ntrial > 0 || j->ndis > 0;
 }
 
@@ -300,6 +319,21 @@ static void tell_narrowed(const struct sitejob *j, const struct site *first)
 	ev_emit(&e, LOG_NOTICE);
 }
 
+/* What a job did to its server, remembered by name (it outlives policy reloads). */
+static void note_server(struct sites *set, const struct site *first, const struct pipe_report *r)
+{
+	struct serverrec *s = r->reload_ms || r->reloaded ? server_rec_add(set, first->server)
+							   : NULL;
+
+	if (!s)
+		return;
+	/* Reloaded by us since start: the server runs what is on disk. */
+	s->synced |= r->reloaded;
+	if (r->reload_ms)
+		s->last_reload_ms = r->reload_ms;
+	s->restarts += r->restarted;
+}
+
 /* The planner's next group, with the sites to take out of the server. */
 static void next_round(struct sitejob *j)
 {
@@ -326,17 +360,9 @@ static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 	struct sitejob *j = arg;
 	struct sites *set = j->set;
 	const struct site *first = items[0].site;
-	struct serverrec *s = r->reload_ms || r->reloaded ? server_rec_add(set, first->server)
-							   : NULL;
 	bool more;
 
-	/* Reloaded by us since start: the server runs what is on disk. */
-	if (s && r->reloaded)
-		s->synced = true;
-	if (s && r->reload_ms)
-		s->last_reload_ms = r->reload_ms;
-	if (s && r->restarted)
-		s->restarts++;
+	note_server(set, first, r);
 	more = plan_next(j, items, n, r);
 	/* The server stays busy while its batch is narrowed down. */
 	if (!more)
