@@ -12,6 +12,7 @@
 #include "monitor/sites/defaults.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
+#include "monitor/sites/outcome.h"
 #include "monitor/sites/siteevents.h"
 #include "monitor/sites/stale.h"
 #include "monitor/sites/statefile.h"
@@ -322,87 +323,11 @@ void act_site_init(struct siteinfo *si)
 	si->retry = (struct timer){ .fn = on_retry, .arg = si };
 }
 
-/* --- job outcomes ------------------------------------------------------------------------ */
-
-static void on_job_item(struct siteinfo *si, const struct pipe_item *it)
-{
-	char old[ENDPOINT_STRLEN], new[ENDPOINT_STRLEN];
-	long long now = time(NULL);
-	rebind_done_fn done = si->op_done;
-	unsigned a = 0;
-	bool ok = true;
-
-	si->op_done = NULL;
-	endpoint_str(si->cfg->wildcard ? NULL : &si->fsm.cur, si->cfg->port, old, sizeof(old));
-	endpoint_str(it->wildcard ? NULL : &it->to, si->cfg->port, new, sizeof(new));
-	/* A certificate proven served becomes the site's own; one that was not is dropped. */
-	if (si->pending.leaf && it->outcome == PO_PROVEN) {
-		issue_commit_pending(si);
-		certwatch_changed(si);
-		issue_arm(si, act_issue_due);
-	} else {
-		issue_drop_pending(si);
-	}
-	switch (it->outcome) {
-	case PO_PROVEN:
-		a = sitefsm_job_verified(&si->fsm, &it->to, si->due_at, it->rewrote, now);
-		break;
-	case PO_FAILED:
-	case PO_KEPT:
-	case PO_PENDING:
-		ok = false;
-		a = sitefsm_job_failed(&si->fsm, &it->to, si->due_at, it->initial,
-				       it->outcome == PO_FAILED && it->rolled_back, now);
-		break;
-	case PO_DISABLED:
-		ok = false;
-		a = sitefsm_job_disabled(&si->fsm, it->initial, now);
-		break;
-	case PO_DRY_RUN:
-		break;
-	}
-	/* The state changes first, so that one write of the state file carries all of it. */
-	act_apply(si, a & ~(unsigned)(FA_LOG_REBIND | FA_LOG_RENDERED | FA_LOG_FAILED |
-				       FA_LOG_VERIFIED));
-	if (a & FA_FLUSH_STATE) {
-		/* A moved binding is committed before anyone is told (certbindctl, the log). */
-		si->set->state_dirty = true;
-		if (statefile_flush(si->set) < 0)
-			log_warnx("state file %s not updated; the binding is live but would be "
-				  "re-derived at restart", si->set->pol->state_file);
-	}
-	if (a & FA_LOG_REBIND)
-		sitelog_rebind(si, old);
-	if (a & FA_LOG_RENDERED)
-		sitelog_rendered(si, new);
-	if (a & FA_LOG_VERIFIED)
-		sitelog_verified(si, new);
-	if (a & FA_LOG_FAILED) {
-		sitelog_failed(si, old, new, it->reason, it->hint,
-			       it->outcome == PO_FAILED && it->rolled_back, it->old_served);
-		si->set->metrics_dirty = true;
-	}
-	if (done)
-		done(si->op_arg, ok, ok ? NULL : it->reason);
-	/* The default binding is proven: now on every address it should be served on. */
-	if (it->wildcard && it->outcome == PO_PROVEN)
-		defaults_check(si->set, NULL);
-	act_apply(si, sitefsm_job_ended(&si->fsm) & ~(unsigned)FA_QUEUED_GO);
-}
-
-/* The server's job ended: rebinds that waited for it go next. */
-static void on_job_end(struct sites *set, const struct site *server_of)
-{
-	for (size_t i = 0; i < set->n && !jobs_server_busy(set, server_of); i++) {
-		struct siteinfo *q = &set->v[i];
-		if (q->fsm.queued && site_same_server(q->cfg, server_of))
-			act_apply(q, sitefsm_dequeue(&q->fsm));
-	}
-}
+/* --- job outcomes (outcome.c) ------------------------------------------------------------ */
 
 void act_pass_end(struct sites *set)
 {
-	jobs_start_due(set, on_job_item, on_job_end);
+	jobs_start_due(set, outcome_item, outcome_told, outcome_job_end);
 }
 
 /* --- address events ---------------------------------------------------------------------- */

@@ -20,6 +20,7 @@ struct sitejob {
 	struct pipe_item *items;
 	size_t n;
 	jobs_item_fn on_item;
+	jobs_told_fn on_told;
 	jobs_end_fn on_end;
 	struct sitejob *next;
 	/* A batch that failed as a whole, being narrowed down (narrow.c): the same job goes on
@@ -380,6 +381,7 @@ static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 	}
 	if (j->nw.convicted)
 		tell_convicted(j, j->nw.convicted);
+	j->on_told(set);
 	free(j->items);
 	j->items = NULL;
 	j->n = 0;
@@ -449,6 +451,7 @@ static void run_round(struct sitejob *j, struct siteinfo *const *v, size_t n)
 				   .outcome = PO_FAILED, .rolled_back = true,
 				   .reason = "out of memory" });
 		}
+		j->on_told(j->set);
 		narrowing_free(j);
 		unlink_job(j);
 		j->on_end(j->set, v[0]->cfg);
@@ -464,7 +467,7 @@ static void run_round(struct sitejob *j, struct siteinfo *const *v, size_t n)
 }
 
 static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_item_fn on_item,
-		      jobs_end_fn on_end)
+		      jobs_told_fn on_told, jobs_end_fn on_end)
 {
 	struct sitejob *j = calloc(1, sizeof(*j));
 	const struct site *first = v[0]->cfg;
@@ -473,7 +476,8 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 		log_warnx("out of memory starting a job for %zu site(s)", n);
 		return;
 	}
-	*j = (struct sitejob){ .set = set, .first = first, .on_item = on_item, .on_end = on_end };
+	*j = (struct sitejob){ .set = set, .first = first, .on_item = on_item, .on_told = on_told,
+			       .on_end = on_end };
 	/* A site without a server only has files written and proven. */
 	j->files_only = (struct server_cfg){ .name = first->name, .type = first->server_type,
 					     .reload_timeout_ms = first->reload_timeout_ms };
@@ -513,7 +517,8 @@ static void on_batch_window(void *arg)
 	/* Nothing to do here: the loop pass that follows starts the jobs that are due. */
 }
 
-void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end)
+void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_told_fn on_told,
+		    jobs_end_fn on_end)
 {
 	struct siteinfo **due = set->due;
 	size_t n = set->ndue, start = 0;
@@ -537,7 +542,7 @@ void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end)
 			set->batch_timer.arg = set;
 			loop_arm(set->L, &set->batch_timer, wait + 1);
 		} else {
-			start_one(set, due + start, i - start, on_item, on_end);
+			start_one(set, due + start, i - start, on_item, on_told, on_end);
 		}
 		start = i;
 	}

@@ -5,8 +5,12 @@
 
 #include "monitor/sites/site.h"
 
-/* A site's outcome in its job (it is out of the job already), and the end of a whole job. */
+/*
+ * A site's outcome in its job (it is out of the job already); after every outcome of a
+ * round, told (the state is written once, then everyone is told); the end of a whole job.
+ */
 typedef void (*jobs_item_fn)(struct siteinfo *si, const struct pipe_item *it);
+typedef void (*jobs_told_fn)(struct sites *set);
 typedef void (*jobs_end_fn)(struct sites *set, const struct site *server_of);
 
 /* si joins a job at the end of this loop pass: to `to` (NULL: its wildcard), sitting at. */
@@ -17,7 +21,8 @@ bool jobs_reserved(const struct sites *set, const struct site *self, const struc
 /* Is a job of si's server running (sites without a reload command share no server)? */
 bool jobs_server_busy(const struct sites *set, const struct site *cfg);
 /* Starts one job per server for the sites that are due. */
-void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_end_fn on_end);
+void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_told_fn on_told,
+		    jobs_end_fn on_end);
 /* Shutdown: every job stopped and its files restored; the operators waiting are told. */
 void jobs_abort_all(struct sites *set);
 /* jobs_abort_all, and what the table remembers of its servers. */

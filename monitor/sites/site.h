@@ -17,6 +17,7 @@
 
 struct sites;
 struct sitejob;
+struct tell;
 
 /* Told the outcome of an operator's rebind: ok, or the reason it failed. */
 typedef void (*rebind_done_fn)(void *arg, bool ok, const char *reason);
@@ -99,6 +100,9 @@ struct sites {
 	struct timer stale_timer;        /* deferred listener-stale check */
 	struct stale *stale;             /* reported, still stale */
 	size_t nstale;
+	struct tell *tells;              /* a round's outcomes still to tell (outcome.c) */
+	size_t ntells, captells;
+	bool flush_wanted;               /* ... one of which moved a binding */
 	/* What changed, for the daemon's end of the loop pass. */
 	bool state_dirty, state_failed, status_dirty, metrics_dirty;
 };
