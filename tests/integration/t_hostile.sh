@@ -11,7 +11,7 @@ rm "$T/nginx/www.conf"
 ln -s "$T/victim" "$T/nginx/www.conf"
 "$CERTBINDD" -f -c "$T/certbind.conf" >> "$T/certbindd.stderr" 2>&1 &
 CB_PID=$!; PIDS="$PIDS $CB_PID"
-wait_for 10 log_has "event=rebind-failed site=www .*reason=\"cannot read $T/nginx/www.conf: it is a symlink \(refused\)\"" ||
+wait_for 10 log_has "event=render-failed site=www .*reason=\"cannot read $T/nginx/www.conf: it is a symlink \(refused\)\"" ||
 	fail "a symlinked target was not refused"
 [ "$(cat "$T/victim")" = victim ] || fail "the symlink's target was written"
 [ -L "$T/nginx/www.conf" ] || fail "the symlink was replaced"

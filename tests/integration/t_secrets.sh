@@ -17,8 +17,9 @@ cat >> "$T/certbind.conf" <<EOC
    { name = "laxok"; address = "198.51.100.20"; port = 443; certificate = "$T/lax.pem"; key = "$T/lax.key";
      allow_readable_key = true; } );
 EOC
-out=$("$CERTBINDD" -t -c "$T/certbind.conf" 2>&1); [ $? -eq 78 ] || fail "-t accepted a group-readable key"
-echo "$out" | grep -q "site lax: key $T/lax.key is readable by group or others (mode 0640)" || fail "-t: $out"
+# A problem of that site alone: named by -t (the site is skipped, the others run), exit 0.
+out=$("$CERTBINDD" -t -c "$T/certbind.conf" 2>&1); [ $? -eq 0 ] || fail "-t: a per-site problem failed the policy: $out"
+echo "$out" | grep -q "^warning: site lax: key $T/lax.key is readable by group or others (mode 0640).*(this site is skipped; the others run)" || fail "-t: $out"
 echo "$out" | grep -q "site laxok" && fail "allow_readable_key = true was not honoured: $out"
 start_certbindd
 ctl status | grep -Eq '^lax +198\.51\.100\.10:443 +failed' || fail "lax not refused"
