@@ -11,6 +11,7 @@
 
 #include "monitor/core/fileio.h"
 #include "monitor/core/log.h"
+#include "monitor/sites/outcome.h"
 #include "monitor/out/state.h"
 #include "monitor/rebind/tlsprobe.h"
 #include "monitor/rebind/trust.h"
@@ -198,7 +199,7 @@ static void pass_end(struct daemon *d)
 	/* Jobs that end at once (nothing to run or prove) are told in this pass too, so the
 	 * state file is written once, with the outcome (bounded: outcomes make sites due). */
 	for (int i = 0; i < 8; i++) {
-		act_pass_end(&d->sites);
+		outcome_pass_end(&d->sites);
 		if (!timer_run(&d->L.timers, now_ms()))
 			break;
 	}
@@ -207,7 +208,7 @@ static void pass_end(struct daemon *d)
 		d->reload_pending = false;
 		daemon_reload(d, &errs);
 		errlist_free(&errs);
-		act_pass_end(&d->sites);
+		outcome_pass_end(&d->sites);
 	}
 	/* Ready once the start-up reconciliation (its renders and reloads) is done. */
 	if (!d->ready && !sites_busy(&d->sites)) {

@@ -12,7 +12,6 @@
 #include "monitor/sites/defaults.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
-#include "monitor/sites/outcome.h"
 #include "monitor/sites/siteevents.h"
 #include "monitor/sites/stale.h"
 #include "monitor/sites/statefile.h"
@@ -321,13 +320,6 @@ void act_site_init(struct siteinfo *si)
 	si->remind = (struct timer){ .fn = on_remind, .arg = si };
 	si->reverify = (struct timer){ .fn = on_reverify, .arg = si };
 	si->retry = (struct timer){ .fn = on_retry, .arg = si };
-}
-
-/* --- job outcomes (outcome.c) ------------------------------------------------------------ */
-
-void act_pass_end(struct sites *set)
-{
-	jobs_start_due(set, outcome_item, outcome_told, outcome_job_end);
 }
 
 /* --- address events ---------------------------------------------------------------------- */

@@ -37,7 +37,5 @@ int act_issue_rebind(struct siteinfo *si, const struct ipaddr *to, struct where 
 void act_issue_due(struct siteinfo *si);
 /* Start-up: a site that issues but has no usable certificate gets one. */
 void act_issue_missing(struct siteinfo *si);
-/* End of a loop pass: the sites that became due join their server's job. */
-void act_pass_end(struct sites *set);
 
 #endif

@@ -149,6 +149,11 @@ void outcome_told(struct sites *set)
 	free(v);
 }
 
+void outcome_pass_end(struct sites *set)
+{
+	jobs_start_due(set, outcome_item, outcome_told, outcome_job_end);
+}
+
 void outcome_job_end(struct sites *set, const struct site *server_of)
 {
 	for (size_t i = 0; i < set->n && !jobs_server_busy(set, server_of); i++) {
