@@ -61,6 +61,8 @@ int state_read(const char *path, struct binding **out, size_t *n, struct errlist
 		copy_str(g, "fingerprint", x->fingerprint, sizeof(x->fingerprint));
 		copy_str(g, "state", x->state, sizeof(x->state));
 		copy_str(g, "configured", x->configured, sizeof(x->configured));
+		copy_str(g, "last_event", x->last_event, sizeof(x->last_event));
+		config_setting_lookup_int64(g, "last_event_at", &x->last_event_at);
 		config_setting_lookup_int(g, "port", &port);
 		config_setting_lookup_int64(g, "since", &since);
 		x->port = port > 0 && port < 65536 ? (unsigned)port : 0;
@@ -111,6 +113,12 @@ char *state_format(const struct binding *b, size_t n, size_t *len)
 					 b[i].since);
 		config_setting_set_string(config_setting_add(g, "configured", CONFIG_TYPE_STRING),
 					  b[i].configured);
+		if (b[i].last_event[0]) {
+			config_setting_set_string(config_setting_add(g, "last_event",
+								     CONFIG_TYPE_STRING), b[i].last_event);
+			config_setting_set_int64(config_setting_add(g, "last_event_at",
+								    CONFIG_TYPE_INT64), b[i].last_event_at);
+		}
 	}
 	f = open_memstream(&buf, &size);
 	if (f) {

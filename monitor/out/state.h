@@ -18,6 +18,8 @@ struct binding {
 	char state[16];          /* bound | unbound | failed | wildcard */
 	long long since;
 	char configured[ENDPOINT_STRLEN];   /* the policy's ADDRESS:PORT this binding came from */
+	char last_event[32];     /* the site's last event and when ("": none), kept across a */
+	long long last_event_at; /* restart so that status goes on saying it */
 };
 
 /* Reads the state file. Absent file: 0 with *n = 0. Unreadable/garbled: -1 and a message. */

@@ -19,6 +19,8 @@ void sitelog_event_why(struct siteinfo *si, const char *event, const char *why)
 	snprintf(si->last_event, sizeof(si->last_event), "%s", event);
 	snprintf(si->last_reason, sizeof(si->last_reason), "%s", why ? why : "");
 	si->last_event_at = time(NULL);
+	/* The state file keeps it across a restart (written once at the end of the pass). */
+	si->set->state_dirty = true;
 }
 
 void sitelog_event(struct siteinfo *si, const char *event)

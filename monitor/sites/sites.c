@@ -93,6 +93,11 @@ static void reconcile_one(struct siteinfo *si, const struct binding *b)
 	endpoint_str(si->cfg->wildcard ? NULL : &si->cfg->addr, si->cfg->port, conf, sizeof(conf));
 	if (b && !strcmp(b->configured, conf) && !b->wildcard && b->port == si->cfg->port)
 		sitefsm_restore(&si->fsm, &b->addr, b->since);
+	/* The last event goes on being the last one said, across a restart. */
+	if (b && b->last_event[0] && !si->last_event[0]) {
+		snprintf(si->last_event, sizeof(si->last_event), "%s", b->last_event);
+		si->last_event_at = b->last_event_at;
+	}
 	present = decide_bound(si->cfg, &si->fsm.cur, si->set->tab);
 	e = present ? addrtab_find_usable(si->set->tab, &si->fsm.cur, 0)
 		    : addrtab_find(si->set->tab, &si->fsm.cur, 0);

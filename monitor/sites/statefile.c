@@ -33,6 +33,8 @@ int statefile_flush(struct sites *set)
 		b[i].since = si->fsm.since;
 		endpoint_str(si->cfg->wildcard ? NULL : &si->cfg->addr, si->cfg->port,
 			     b[i].configured, sizeof(b[i].configured));
+		snprintf(b[i].last_event, sizeof(b[i].last_event), "%s", si->last_event);
+		b[i].last_event_at = si->last_event_at;
 	}
 	err = state_write(path, b, set->n);
 	free(b);

@@ -18,5 +18,7 @@ ctl status | grep -Eq '^www +192\.0\.2\.201:443 +bound' || fail "restart lost th
 [ "$(mtime "$T/nginx/www.conf")" = "$m" ] || fail "snippet rewritten at restart"
 [ "$(nginx_reloads)" = "$reloads" ] || fail "nginx reloaded at restart"
 [ "$(log_count 'event=rebind ')" -eq 1 ] || fail "rebound again at restart"
+# The last event is still the rebind (kept in the state file), not "-".
+ctl status | grep -Eq '^www .* rebind \(' || fail "the last event was lost at restart: $(ctl status)"
 [ "$(served_fp 192.0.2.201 443 www.example.test)" = "$WANT_FP" ] || fail "not served"
 pass
