@@ -73,17 +73,19 @@ static void on_deadline(void *arg)
 
 	endpoint_of(it, ep, sizeof(ep));
 	if (it->phase == PP_LISTEN) {
-		struct ev e;
-		ev_begin(&e, "listener-missing");
-		ev_add(&e, "site", it->site->name);
-		ev_add(&e, "endpoint", ep);
-		ev_addf(&e, "waited_ms", "%u", it->site->verify_timeout_ms);
-		ev_add(&e, "reason", "the reload command succeeded but nothing listens there: the "
-		       "server did not take the new configuration (check its error log)");
-		/* A first render: the usual cause is a server that does not include the file. */
-		if (targets_created(it))
+		/* Said apart from the failure only when there is more to say: a new file the
+		 * server may not include. Otherwise the failure's reason says it, once. */
+		if (targets_created(it)) {
+			struct ev e;
+			ev_begin(&e, "listener-missing");
+			ev_add(&e, "site", it->site->name);
+			ev_add(&e, "endpoint", ep);
+			ev_addf(&e, "waited_ms", "%u", it->site->verify_timeout_ms);
+			ev_add(&e, "reason", "the reload command succeeded but nothing listens there: "
+			       "the server did not take the new configuration (check its error log)");
 			ev_add(&e, "hint", include_hint(it->site->server_type));
-		ev_emit(&e, LOG_ERR);
+			ev_emit(&e, LOG_ERR);
+		}
 		snprintf(it->reason, sizeof(it->reason), "nothing listens on %s after the reload", ep);
 	} else {
 		/* The last attempt's error, cut to fit the words around it. */
