@@ -50,6 +50,16 @@ static void report(const struct site *site, const struct listener *l)
 	ev_emit(&e, LOG_WARNING);
 }
 
+/* Is some site still settling or in a job (about to move its own listener)? O(sites), at
+ * most once per STALE_DELAY_MS while addresses change. */
+static bool deciding(const struct sites *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].fsm.busy || timer_armed(&set->v[i].settle))
+			return true;
+	return false;
+}
+
 static void stale_check(void *arg)
 {
 	struct sites *set = arg;
@@ -57,6 +67,12 @@ static void stale_check(void *arg)
 	struct stale *now = NULL;
 	size_t n = 0, nnow = 0;
 
+	/* A job in flight is moving listeners itself (a renumbering's old sockets close with
+	 * its reload): look once it is over, not at a thousand sockets about to go. */
+	if (set->jobs_running || set->ndue || deciding(set)) {
+		loop_arm(set->L, &set->stale_timer, now_ms() + STALE_DELAY_MS);
+		return;
+	}
 	if (!set->env.listeners || listeners_dump(set->env.listeners, &v, &n) < 0) {
 		free(v);
 		return;
