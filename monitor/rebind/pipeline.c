@@ -2,14 +2,11 @@
 /* One job per server: render all -> check -> one reload -> prove all -> restore the failed. */
 #include "monitor/rebind/pipeline.h"
 
-#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-
-#include <signal.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -31,8 +28,8 @@ struct pipe_job {
 	size_t n, active;          /* items still in play (not yet settled) */
 	bool reload_ran;           /* the server may have taken the new files */
 	bool reloaded;             /* a reload exited 0: the server runs what is on disk */
-	uint64_t reload_start;
-	unsigned reload_ms;
+	uint64_t reload_start, check_start;
+	unsigned reload_ms, check_ms;
 	bool proof_first;          /* nothing written: proving before any reload */
 	bool whole;                /* two or more sites failed together at one step */
 	long long log_mark;        /* where the server's error log ended before the reload */
@@ -314,6 +311,7 @@ static void finish(struct pipe_job *j)
 	} else if (restored && j->reload_ran && driver_can_reload(j->srv)) {
 		j->phase = JP_ROLLBACK;
 		srvop_init(&j->op, j->env.L, j->srv, on_rollback_reload, j);
+		srvop_scale(&j->op, j->check_ms);
 		err = j->drv->reload(&j->op);
 	}
 	if (err == 0)
@@ -468,6 +466,7 @@ static void run_reload(struct pipe_job *j)
 	j->log_mark = errlog_mark(j->srv->cfg->error_log);
 	j->reload_start = now_ms();
 	srvop_init(&j->op, j->env.L, j->srv, on_reload, j);
+	srvop_scale(&j->op, j->check_ms);
 	if (j->drv->reload(&j->op) < 0) {
 		mark_pending(j);
 		fail_active(j, "reload %s", j->op.res.why);
@@ -480,6 +479,7 @@ static void on_check(void *arg, const struct srvop_result *r)
 {
 	struct pipe_job *j = arg;
 
+	j->check_ms = (unsigned)(now_ms() - j->check_start);
 	if (r->ok) {
 		run_reload(j);
 		return;
@@ -503,6 +503,7 @@ static void run_check(struct pipe_job *j)
 		return;
 	}
 	srvop_init(&j->op, j->env.L, j->srv, on_check, j);
+	j->check_start = now_ms();
 	if (srvop_argv(&j->op, argv, "check") < 0) {
 		mark_pending(j);
 		fail_active(j, "%s", j->op.res.why);

@@ -18,8 +18,17 @@ void srvop_init(struct srvop *op, struct loop *L, const struct server *srv, srvo
 		void *arg)
 {
 	srvop_stop(op);
-	*op = (struct srvop){ .L = L, .srv = srv, .done = done, .arg = arg, .aux_fd = -1 };
+	*op = (struct srvop){ .L = L, .srv = srv, .done = done, .arg = arg, .aux_fd = -1,
+			      .timeout_ms = srv->cfg->reload_timeout_ms };
 	op->tick = (struct timer){ .fn = told, .arg = op };
+}
+
+void srvop_scale(struct srvop *op, unsigned check_ms)
+{
+	unsigned long long t = (unsigned long long)check_ms * SRVOP_CHECK_MULTIPLE;
+
+	if (t > op->timeout_ms)
+		op->timeout_ms = t > 3600000 ? 3600000 : (unsigned)t;
 }
 
 void srvop_finish(struct srvop *op)
@@ -65,7 +74,7 @@ static void on_child(void *arg, const struct child_result *r)
 	if (r->timed_out) {
 		snprintf(st, sizeof(op->res.status), "timed out");
 		snprintf(op->res.why, sizeof(op->res.why), "timed out after %u ms (process group "
-			 "killed)", op->srv->cfg->reload_timeout_ms);
+			 "killed)", op->timeout_ms);
 	} else if (!op->res.ok) {
 		srvop_error_line(r->output, line, sizeof(op->res.line));
 
@@ -78,7 +87,7 @@ static void on_child(void *arg, const struct child_result *r)
 
 int srvop_argv(struct srvop *op, char *const *argv, const char *what)
 {
-	int err = child_start(op->L, &op->child, argv, NULL, op->srv->cfg->reload_timeout_ms,
+	int err = child_start(op->L, &op->child, argv, NULL, op->timeout_ms,
 			      on_child, op);
 
 	if (err == 0)

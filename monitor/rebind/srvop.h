@@ -42,6 +42,7 @@ struct srvop {
 	int step;                  /* the driver's own */
 	unsigned base;             /* the driver's own (HAProxy: reloads before ours) */
 	uint64_t deadline;
+	unsigned timeout_ms;       /* a command's deadline: reload_timeout_ms, or more (scale) */
 	struct srvop_result res;
 	srvop_done_fn done;
 	void *arg;
@@ -54,6 +55,13 @@ struct srvop {
 
 void srvop_init(struct srvop *op, struct loop *L, const struct server *srv, srvop_done_fn done,
 		void *arg);
+/*
+ * A large configuration takes long to parse, and the reload parses it again: a reload gets
+ * at least SRVOP_CHECK_MULTIPLE times what the server's check just took (check_ms), never
+ * less than reload_timeout_ms.
+ */
+#define SRVOP_CHECK_MULTIPLE 4
+void srvop_scale(struct srvop *op, unsigned check_ms);
 /* Runs argv as the step `what` ("check", "reload", "start"); 0, or -errno (done not called). */
 int srvop_argv(struct srvop *op, char *const *argv, const char *what);
 /* The step is over: done is told op->res (from the loop). */

@@ -86,6 +86,19 @@ static void test_children(void **state)
 	assert_int_equal(apache_children(0x3ffffff0, seen, 8), -1);
 }
 
+/* A reload gets at least four times what the check took: a large configuration parses long. */
+static void test_reload_timeout_scales(void **state)
+{
+	struct srvop op = { .timeout_ms = 10000 };
+
+	srvop_scale(&op, 1600);            /* 1,000 nginx server blocks: 1.6 s to check */
+	assert_int_equal(op.timeout_ms, 10000);
+	srvop_scale(&op, 16000);           /* 10,000 blocks: 16 s */
+	assert_int_equal(op.timeout_ms, 64000);
+	srvop_scale(&op, 100);             /* never lowered */
+	assert_int_equal(op.timeout_ms, 64000);
+}
+
 /* Apache's Listen ADDR:443 beside Debian's `Listen 443` ([::]:443, dual-stack) collides. */
 static void test_listen_collides(void **state)
 {
@@ -114,7 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_took), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_not_show_proc), cmocka_unit_test(test_children),
-		cmocka_unit_test(test_listen_collides),
+		cmocka_unit_test(test_listen_collides), cmocka_unit_test(test_reload_timeout_scales),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
