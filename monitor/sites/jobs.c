@@ -8,6 +8,7 @@
 #include "monitor/core/log.h"
 #include "monitor/rebind/culprit.h"
 #include "monitor/sites/narrow.h"
+#include "monitor/sites/serverrec.h"
 
 #define BATCH_WINDOW_MS 100
 
@@ -31,6 +32,7 @@ struct sitejob {
 	char **why;                 /* by site (index in the table): its last round's reason */
 	struct siteinfo **dis;      /* to take out of the server in the next round */
 	size_t ndis;
+	bool again_round;           /* this round's `again` items are tried again */
 };
 
 static void run_round(struct sitejob *j, struct siteinfo *const *v, size_t n);
@@ -113,39 +115,6 @@ bool jobs_server_busy(const struct sites *set, const struct site *cfg)
 	return false;
 }
 
-/* What is known of a server (by name: it outlives policy reloads); NULL if nothing yet. */
-static struct serverrec *server_rec(const struct sites *set, const struct server_cfg *srv)
-{
-	for (size_t i = 0; srv && i < set->nservers; i++)
-		if (!strcmp(set->servers[i].name, srv->name))
-			return &set->servers[i];
-	return NULL;
-}
-
-static struct serverrec *server_rec_add(struct sites *set, const struct server_cfg *srv)
-{
-	struct serverrec *v, *s = server_rec(set, srv);
-
-	if (s || !srv)
-		return s;
-	v = realloc(set->servers, (set->nservers + 1) * sizeof(*v));
-	if (!v)
-		return NULL;
-	set->servers = v;
-	s = &set->servers[set->nservers];
-	*s = (struct serverrec){ .name = strdup(srv->name) };
-	if (!s->name)
-		return NULL;
-	set->nservers++;
-	return s;
-}
-
-static bool synced(const struct sites *set, const struct server_cfg *srv)
-{
-	const struct serverrec *s = server_rec(set, srv);
-
-	return s && s->synced;
-}
 
 static void unlink_job(struct sitejob *j)
 {
@@ -172,9 +141,9 @@ static void keep_why(struct sitejob *j, const struct siteinfo *si, const char *w
 }
 
 /* Held for the next round: to try again (again), or to take out of the server (disable). */
-static bool held(const struct pipe_report *r, const struct pipe_item *it)
+static bool held(const struct sitejob *j, const struct pipe_item *it)
 {
-	return (r->whole && it->again) || (it->outcome == PO_FAILED && it->disable);
+	return (j->again_round && it->again) || (it->outcome == PO_FAILED && it->disable);
 }
 
 /*
@@ -223,7 +192,7 @@ static void sort_round(struct sitejob *j, struct pipe_item *items, size_t n,
 			j->dis[j->ndis++] = si;
 			keep_why(j, si, items[i].reason);
 			t->named++;
-		} else if (r->whole && items[i].again) {
+		} else if (j->again_round && items[i].again) {
 			t->again[t->nagain++] = si;
 			keep_why(j, si, items[i].reason);
 		} else if (o != PO_PROVEN && o != PO_DRY_RUN && o != PO_DISABLED) {
@@ -261,14 +230,22 @@ static bool plan_next(struct sitejob *j, struct pipe_item *items, size_t n,
 		free(t.again);
 		return false;
 	}
+	j->again_round = r->whole;
+	find_bystanders(j, r->words);
+	if (!r->whole && j->ndis) {
+		/* A site alone failed the check on another site's file: once that one is taken
+		 * out, it goes again (nobody is held hostage, not even one). */
+		for (size_t i = 0; i < n; i++)
+			items[i].again = items[i].outcome == PO_FAILED && !items[i].disable;
+		j->again_round = true;
+	}
 	sort_round(j, items, n, r, &t);
-	if (r->whole)
-		find_bystanders(j, r->words);
 	t.named += j->ndis;
 	if (t.nagain && !j->narrowing) {
 		j->narrowing = true;
 		j->nsites = n;
-		tell_batch_failed(j, items, n);
+		if (r->whole)
+			tell_batch_failed(j, items, n);
 	}
 	if (j->narrowing) {
 		j->nculprits += t.failed + j->ndis;
@@ -320,20 +297,6 @@ static void tell_narrowed(const struct sitejob *j, const struct site *first)
 	ev_emit(&e, LOG_NOTICE);
 }
 
-/* What a job did to its server, remembered by name (it outlives policy reloads). */
-static void note_server(struct sites *set, const struct site *first, const struct pipe_report *r)
-{
-	struct serverrec *s = r->reload_ms || r->reloaded ? server_rec_add(set, first->server)
-							   : NULL;
-
-	if (!s)
-		return;
-	/* Reloaded by us since start: the server runs what is on disk. */
-	s->synced |= r->reloaded;
-	if (r->reload_ms)
-		s->last_reload_ms = r->reload_ms;
-	s->restarts += r->restarted;
-}
 
 /* The planner's next group, with the sites to take out of the server. */
 static void next_round(struct sitejob *j)
@@ -363,14 +326,14 @@ static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 	const struct site *first = items[0].site;
 	bool more;
 
-	note_server(set, first, r);
+	serverrec_note(set, first->server, r->reloaded, r->reload_ms, r->restarted);
 	more = plan_next(j, items, n, r);
 	/* The server stays busy while its batch is narrowed down. */
 	if (!more)
 		unlink_job(j);
 	for (size_t i = 0; i < n; i++) {
 		struct siteinfo *si = items[i].owner;
-		if (held(r, &items[i]))
+		if (held(j, &items[i]))
 			continue;
 		/* Taken out of the server: why, from the round that named it. */
 		if (items[i].outcome == PO_DISABLED && j->why && j->why[si - set->v])
@@ -482,7 +445,7 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 	j->files_only = (struct server_cfg){ .name = first->name, .type = first->server_type,
 					     .reload_timeout_ms = first->reload_timeout_ms };
 	j->srv = (struct server){ .cfg = first->server ? first->server : &j->files_only,
-				  .synced = synced(set, first->server) };
+				  .synced = serverrec_synced(set, first->server) };
 	j->next = set->jobs;
 	set->jobs = j;
 	set->jobs_running++;
@@ -533,7 +496,12 @@ void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_told_fn on_tol
 	for (size_t i = 1; i <= n; i++) {
 		if (i < n && site_same_server(due[start]->cfg, due[i]->cfg))
 			continue;
-		if ((wait = batch_wait(set, due[start]->cfg, now))) {
+		if (jobs_server_busy(set, due[start]->cfg)) {
+			/* One job per server at a time (a re-render must not write files under
+			 * another job's check and reload): they wait; its end is the next look. */
+			for (size_t k = start; k < i; k++)
+				jobs_readd(set, due[k]);
+		} else if ((wait = batch_wait(set, due[start]->cfg, now))) {
 			/* Back on the due list; the window's timer brings the next look. */
 			for (size_t k = start; k < i; k++)
 				jobs_readd(set, due[k]);
