@@ -48,6 +48,10 @@ void cfg_argv(struct loader *L, const config_setting_t *g, const char *name, cha
 void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site);
 void sitecfg_free(struct site *s);
 
+/* failovercfg.c: failover = { track_file, check_interval_ms }, and what to warn about. */
+void failovercfg_load(struct loader *L, const config_setting_t *g, struct site *site);
+void failovercfg_warn(const struct loader *L, const struct policy *p);
+
 /* servercfg.c: the `servers` list, implicit servers, every site tied to its server. */
 void servercfg_load(struct loader *L, const config_setting_t *root, struct policy *p);
 void servercfg_free(struct server_cfg *s);

@@ -144,6 +144,8 @@ static int load(config_t *cfg, int rc, const char *name, struct policy **out,
 	load_sites(&L, config_root_setting(cfg), p);
 	if (p->warnings)
 		servercfg_load(&L, config_root_setting(cfg), p);
+	if (p->warnings)
+		failovercfg_warn(&L, p);
 
 	if (!config_setting_get_member(config_root_setting(cfg), "sites"))
 		errlist_add(errs, "%s: no 'sites' list: nothing to do", name);

@@ -90,6 +90,10 @@ struct site {
 		unsigned renew_before_s; /* RENEW_BEFORE_THIRD: when a third of its lifetime remains */
 		unsigned backoff_min_s;  /* after a failure; doubling up to 3600 */
 	} issue;
+	struct {
+		char *track_file;    /* NULL: not a failover site; else what keepalived reads */
+		unsigned check_interval_ms;  /* re-proof while it holds the VIP */
+	} failover;              /* its address is a VIP that comes and goes (failover.c) */
 	enum server_type server_type;
 	int line;                /* where the site starts in the policy file */
 	char *canon;             /* every setting, canonical (site_equal compares it whole) */

@@ -439,7 +439,7 @@ void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site
 		"name", "address", "port", "interface", "certificate", "key", "server_name",
 		"on_change", "follow", "targets", "reload", "reload_timeout_ms", "verify",
 		"san_check", "alert", "allow_readable_key", "server", "backend", "include", "issue",
-		NULL,
+		"failover", NULL,
 	};
 	int v;
 
@@ -469,6 +469,7 @@ void sitecfg_load(struct loader *L, const config_setting_t *g, struct site *site
 	cfg_check_path(L, g, "include", site->include);
 	load_checks(L, g, site);
 	load_issue(L, g, site);
+	failovercfg_load(L, g, site);
 	if (site->on_change == ONC_REBIND && site->ntargets == 0)
 		cfg_err_at(L, g, "site \"%s\": on_change = \"rebind\" needs at least one target",
 		       site->name ? site->name : "?");
@@ -499,6 +500,7 @@ void sitecfg_free(struct site *s)
 	argv_free(s->reload);
 	argv_free(s->alert_command);
 	argv_free(s->issue.command);
+	free(s->failover.track_file);
 }
 
 bool site_argv_eq(char *const *a, char *const *b)

@@ -6,7 +6,7 @@ pkgs="build-essential pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev
  openssl libconfig-dev libsystemd-dev libcmocka-dev libjson-c-dev nginx rsyslog iproute2
  util-linux procps psmisc python3 clang libclang-rt-14-dev man-db groff-base
  clang-tools-14 cppcheck pmccabe prometheus apache2 haproxy
- pebble uacme curl
+ pebble uacme curl keepalived
  debhelper dpkg-dev fakeroot lintian"
 missing=""
 for p in $pkgs; do

@@ -17,6 +17,7 @@
 #include "monitor/rebind/trust.h"
 #include "monitor/sites/act.h"
 #include "monitor/sites/jobs.h"
+#include "monitor/sites/failover.h"
 #include "monitor/sites/statefile.h"
 #include "netlink/listeners.h"
 
@@ -176,17 +177,19 @@ static void notify_status(struct daemon *d)
 {
 	static char last[128];
 	char now[128];
-	size_t bound, unverified, unbound, failed;
+	size_t bound, unverified, unbound, failed, standby;
 
 	/* Counting is O(sites): only when some site's state changed, not on every pass. */
 	if (!d->sites.status_dirty)
 		return;
 	d->sites.status_dirty = false;
-	sites_count(&d->sites, &bound, &unverified, &unbound, &failed);
+	sites_count(&d->sites, &bound, &unverified, &unbound, &failed, &standby);
 	snprintf(now, sizeof(now), "STATUS=%zu site%s: %zu bound, %zu unbound, %zu failed",
 		 d->sites.n, d->sites.n == 1 ? "" : "s", bound, unbound, failed);
 	if (unverified)
 		snprintf(now + strlen(now), sizeof(now) - strlen(now), ", %zu unverified", unverified);
+	if (standby)
+		snprintf(now + strlen(now), sizeof(now) - strlen(now), ", %zu standby", standby);
 	if (strcmp(now, last)) {
 		sd_notify(0, now);
 		memcpy(last, now, sizeof(last));
@@ -217,6 +220,7 @@ static void pass_end(struct daemon *d)
 		sd_notify(0, "READY=1");
 		d->ready = true;
 	}
+	failover_flush(&d->sites);
 	statefile_flush(&d->sites);
 	metrics_flush(d, false);
 	if (d->ready)

@@ -42,8 +42,8 @@ static void site_families(FILE *f, const struct sites *set)
 	char ep[ENDPOINT_STRLEN];
 
 	family(f, "certbind_site_info", "gauge", "A site: its endpoint, state (bound, unverified, "
-	       "waiting, unbound, failed, wildcard), server, driver and certificate fingerprint "
-	       "(always 1).");
+	       "waiting, unbound, failed, wildcard, standby), server, driver and certificate "
+	       "fingerprint (always 1).");
 	for (size_t i = 0; i < set->n; i++) {
 		const struct siteinfo *si = &set->v[i];
 		fprintf(f, "certbind_site_info{site=\"%s\",endpoint=\"%s\",state=\"%s\",server=\"",
@@ -60,6 +60,14 @@ static void site_families(FILE *f, const struct sites *set)
 	for (size_t i = 0; i < set->n; i++)
 		fprintf(f, "certbind_site_bound{site=\"%s\"} %d\n", set->v[i].cfg->name,
 			set->v[i].fsm.state == SS_BOUND || set->v[i].fsm.state == SS_WILDCARD);
+	if (set->ntracks)
+		family(f, "certbind_failover_track", "gauge", "What a failover track file tells "
+		       "keepalived: 1 unhealthy (the VIP must leave this host), 0 healthy.");
+	for (size_t t = 0; t < set->ntracks; t++) {
+		fprintf(f, "certbind_failover_track{file=\"");
+		put_label(f, set->tracks[t].path);
+		fprintf(f, "\"} %d\n", set->tracks[t].written == 1);
+	}
 	family(f, "certbind_site_last_proof_timestamp_seconds", "gauge",
 	       "When a handshake last proved the site's binding.");
 	for (size_t i = 0; i < set->n; i++)

@@ -193,7 +193,14 @@ static void print_show(json_object *o)
 	if (!json_object_object_get_ex(o, "site", &s))
 		return;
 	json_object_object_foreach(s, key, val) {
-		if (json_object_is_type(val, json_type_array)) {
+		if (json_object_is_type(val, json_type_object)) {
+			/* A group of settings (failover): one line each, as group.key. */
+			json_object_object_foreach(val, k2, v2) {
+				char name[64];
+				snprintf(name, sizeof(name), "%s.%s", key, k2);
+				printf("%-18s%s\n", name, v2 ? json_object_get_string(v2) : "-");
+			}
+		} else if (json_object_is_type(val, json_type_array)) {
 			printf("%-18s", key);
 			for (size_t i = 0; i < json_object_array_length(val); i++)
 				printf("%s%s", i ? ", " : "",

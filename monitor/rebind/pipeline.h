@@ -36,6 +36,8 @@ struct pipe_item {
 	bool initial;                /* a start-up pass at the same binding (see pipe_start) */
 	bool force_reload;           /* reload even if no file changes (a new certificate) */
 	bool disabling;              /* render it out of the server (its inputs are refused) */
+	bool listen_only;            /* proven by its listener alone: a failover standby (the
+				      * VIP is on the peer, whom a handshake would reach) */
 	unsigned char sha256[32];    /* the certificate the endpoint must serve */
 	char fingerprint[FINGERPRINT_LEN];
 	void *owner;                 /* the caller's */

@@ -225,6 +225,15 @@ static void listen_poll(void *arg)
 			continue;
 		/* No inet_diag here: the handshake alone will tell. */
 		if (!have || listeners_serve(v, n, it->wildcard ? &any : &it->to, it->site->port)) {
+			if (it->listen_only) {
+				/* Standby: the server listens on the VIP, all it can show. */
+				it->unreached = false;
+				if (!have)
+					snprintf(it->reason, sizeof(it->reason), "no inet_diag to see "
+						 "whether the server listens there");
+				settle(it, have);
+				continue;
+			}
 			start_verify(it);
 		} else if (it->quick) {
 			snprintf(it->reason, sizeof(it->reason), "nothing listens there");

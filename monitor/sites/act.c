@@ -10,6 +10,7 @@
 #include "monitor/core/log.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/defaults.h"
+#include "monitor/sites/failover.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/siteevents.h"
@@ -211,6 +212,9 @@ void act_start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
 	char ep[ENDPOINT_STRLEN];
 	bool issues = si->cfg->issue.command || si->cfg->cert_per_address;
 
+	/* A failover standby cannot issue (only the VIP's holder can): it shows what it has. */
+	if (issues && si->fsm.failover && !decide_bound(si->cfg, to, si->set->tab))
+		issues = false;
 	if (issues && cert_for(si, initial, to, at) <= 0)
 		return;
 	if (!issues && !initial && certwatch_recheck(si, NULL) < 0)
@@ -262,6 +266,8 @@ static void apply_with(struct siteinfo *si, unsigned a, const struct decision *d
 			  (struct where){ .ifindex = si->fsm.cur_ifindex, .plen = si->fsm.cur_plen });
 	if (a & FA_DECIDE)
 		decide_now(si);
+	if (a & (FA_FAILOVER | FA_STATE_CHANGED))
+		failover_changed(si);
 }
 
 void act_apply(struct siteinfo *si, unsigned acts)
@@ -389,7 +395,13 @@ void act_address(struct sites *set, const struct addrent *e, enum addr_change ch
 	case AC_APPEARED:
 		g = group_of(set, e);
 		for (size_t i = 0; g && i < g->n; i++)
-			if ((g->v[i]->fsm.state == SS_UNBOUND || g->v[i]->fsm.state == SS_WAITING) &&
+			if (g->v[i]->fsm.failover && decide_bound(g->v[i]->cfg, &g->v[i]->fsm.cur,
+								   set->tab)) {
+				/* A VIP: the takeover's clock starts now. */
+				failover_vip_arrived(g->v[i]);
+				act_apply(g->v[i], sitefsm_addr_back(&g->v[i]->fsm));
+				act_issue_missing(g->v[i]);
+			} else if ((g->v[i]->fsm.state == SS_UNBOUND || g->v[i]->fsm.state == SS_WAITING) &&
 			    decide_bound(g->v[i]->cfg, &g->v[i]->fsm.cur, set->tab))
 				act_apply(g->v[i], sitefsm_addr_back(&g->v[i]->fsm));
 		wake_waiting(set, e);
@@ -493,7 +505,9 @@ int act_issue_now(struct siteinfo *si, bool forced)
 
 void act_issue_missing(struct siteinfo *si)
 {
-	if (si->cfg->issue.command && !si->fsm.cert_ok && !si->fsm.busy)
+	/* A failover standby issues when it takes the VIP over: only then can it pass. */
+	if (si->cfg->issue.command && !si->fsm.cert_ok && !si->fsm.busy &&
+	    !failover_issues_on_takeover(si))
 		act_issue_now(si, false);
 }
 

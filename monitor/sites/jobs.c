@@ -390,6 +390,8 @@ static void fill_item(struct sitejob *j, struct pipe_item *it, struct siteinfo *
 	memcpy(it->fingerprint, ci->fingerprint, sizeof(it->fingerprint));
 	it->force_reload = ci == &si->pending && memcmp(si->pending.sha256, si->cert.sha256, 32);
 	it->disabling = si->due_disable;
+	/* A failover standby: the VIP is on the peer, whom a handshake would reach. */
+	it->listen_only = si->fsm.failover && !decide_bound(si->cfg, &si->due_to, j->set->tab);
 	si->job = j;
 	si->due = false;
 }

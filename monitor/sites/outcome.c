@@ -11,6 +11,7 @@
 #include "monitor/sites/act.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/defaults.h"
+#include "monitor/sites/failover.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/siteevents.h"
@@ -56,6 +57,15 @@ static unsigned transition(struct siteinfo *si, const struct pipe_item *it, bool
 		issue_arm(si, act_issue_due);
 	} else {
 		issue_drop_pending(si);
+	}
+	if (si->fsm.failover && it->outcome != PO_DISABLED && it->outcome != PO_DRY_RUN) {
+		bool vip_here = decide_bound(si->cfg, &it->to, si->set->tab);
+		failover_job_done(si, it, vip_here);
+		/* Readiness proven (or not) without the VIP, or the VIP left while it proved. */
+		if (it->listen_only || !vip_here) {
+			*ok = it->outcome == PO_PROVEN;
+			return sitefsm_job_standby(&si->fsm, now);
+		}
 	}
 	switch (it->outcome) {
 	case PO_PROVEN:

@@ -18,6 +18,30 @@
 struct sites;
 struct sitejob;
 struct tell;
+struct tlsprobe;
+
+/* A failover site's part (failover.c alone writes it). */
+struct sitefo {
+	size_t track;                    /* its track file: set->tracks[track] */
+	enum site_state seen;            /* the state last looked at (for takeover/released) */
+	bool ready;                      /* standby: its last readiness proof held */
+	int healthy;                     /* what its track file was told: 1 yes, 0 no, -1 unknown */
+	uint64_t vip_at;                 /* now_ms() when the VIP arrived (takeover), or 0 */
+	struct timer check;              /* the periodic proof (holder), or readiness again */
+	struct timer attempt_end;        /* the proof's deadline */
+	struct tlsprobe *probe;
+	struct watcher w_probe;
+	unsigned attempts;               /* of the proof in progress */
+	char reason[512];                /* why it is not healthy */
+};
+
+/* A track file keepalived watches: 1 while any of its sites is unhealthy or unknown. */
+struct fotrack {
+	char *path;                      /* owned copy */
+	int written;                     /* the value on disk, -1: not known yet */
+	size_t nbad, nunknown;           /* its sites unhealthy, not known yet */
+	bool dirty;                      /* to write at the end of the loop pass */
+};
 
 /* Told the outcome of an operator's rebind: ok, or the reason it failed. */
 typedef void (*rebind_done_fn)(void *arg, bool ok, const char *reason);
@@ -57,6 +81,7 @@ struct siteinfo {
 	unsigned issue_failures;         /* issue commands that failed (metrics) */
 	bool issue_initial;              /* the job an issue comes before: initial, and where */
 	struct where issue_at;
+	struct sitefo fo;                /* failover sites only (failover.c) */
 };
 
 struct stale { struct ipaddr a; unsigned port; };
@@ -103,6 +128,9 @@ struct sites {
 	struct tell *tells;              /* a round's outcomes still to tell (outcome.c) */
 	size_t ntells, captells;
 	bool flush_wanted;               /* ... one of which moved a binding */
+	struct fotrack *tracks;          /* failover sites' track files (failover.c) */
+	size_t ntracks;
+	void (*fo_apply)(struct siteinfo *si, unsigned acts);  /* the executor (act_apply) */
 	/* What changed, for the daemon's end of the loop pass. */
 	bool state_dirty, state_failed, status_dirty, metrics_dirty;
 };

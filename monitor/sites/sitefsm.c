@@ -13,6 +13,7 @@ const char *sitefsm_state_name(enum site_state s)
 	case SS_WILDCARD: return "wildcard";
 	case SS_UNVERIFIED: return "unverified";
 	case SS_WAITING: return "waiting";
+	case SS_STANDBY: return "standby";
 	}
 	return "?";
 }
@@ -39,6 +40,7 @@ void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long 
 	f->wildcard = cfg->wildcard;
 	f->on_change = cfg->on_change;
 	f->renders = cfg->ntargets > 0;
+	f->failover = cfg->failover.track_file != NULL;
 	f->cur = cfg->addr;
 	f->cert_ok = cert_ok;
 	/* A wildcard site that certbind renders is "wildcard" once proven, as "bound" is. */
@@ -66,6 +68,11 @@ unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at, boo
 	f->cur_ifindex = at.ifindex;
 	if (at.plen)
 		f->cur_plen = at.plen;
+	if (f->failover && !present) {
+		/* The VIP is on the peer: rendered, and proven ready (not bound) without it. */
+		f->state = SS_STANDBY;
+		return FA_START_INITIAL | FA_REINDEX | FA_FAILOVER;
+	}
 	if (present) {
 		/* Not "bound" before a handshake says so. */
 		f->state = f->renders ? SS_UNVERIFIED : SS_BOUND;
@@ -83,6 +90,17 @@ unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at, boo
 /* The settle window runs from the latest loss, so a flapping address keeps being absorbed. */
 unsigned sitefsm_addr_lost(struct sitefsm *f, long long now)
 {
+	if (f->failover) {
+		/* Released to the peer: nothing is lost, nothing decides; readiness is proven. */
+		if (f->state != SS_BOUND && f->state != SS_UNVERIFIED)
+			return 0;
+		f->reverify_ms = 0;
+		set_state(f, SS_STANDBY, now);
+		if (f->busy)
+			f->redecide = true;
+		return FA_STATE_CHANGED | FA_FAILOVER | FA_REVERIFY_CANCEL |
+		       (f->busy ? 0 : FA_START_INITIAL);
+	}
 	if (f->state == SS_BOUND || f->state == SS_UNVERIFIED) {
 		f->state = SS_UNBOUND;
 		f->since = now;
@@ -96,6 +114,16 @@ unsigned sitefsm_addr_lost(struct sitefsm *f, long long now)
 /* Within the settle window a return is the end of it; after a report it is news. */
 unsigned sitefsm_addr_back(struct sitefsm *f)
 {
+	if (f->failover) {
+		/* Takeover: proven at once (after the job in progress, if any). */
+		if (f->state != SS_STANDBY)
+			return 0;
+		if (f->busy) {
+			f->redecide = true;
+			return FA_FAILOVER;
+		}
+		return FA_START_INITIAL | FA_FAILOVER;
+	}
 	if (f->state == SS_WAITING) {
 		/* Arrived within the start-up grace: rendered and proven, nothing was lost. */
 		f->state = f->renders ? SS_UNVERIFIED : SS_BOUND;
@@ -143,6 +171,8 @@ unsigned sitefsm_carry(struct sitefsm *f, const struct sitefsm *old, bool presen
 
 unsigned sitefsm_settle(struct sitefsm *f)
 {
+	if (f->failover)
+		return 0;    /* where the VIP is, keepalived decides */
 	/* The grace is over and the address never came: from now on it is lost. */
 	if (f->state == SS_WAITING)
 		f->state = SS_UNBOUND;
@@ -301,9 +331,10 @@ unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct w
 		if (f->reverify_ms)
 			a = 0;
 		f->reverify_ms = next_backoff(f->reverify_ms, REVERIFY_MIN_MS, REVERIFY_MAX_MS);
-		if (f->state == SS_BOUND || f->state == SS_WILDCARD)
+		/* A failover site here failed its takeover: it holds the VIP, unproven. */
+		if (f->state == SS_BOUND || f->state == SS_WILDCARD || f->state == SS_STANDBY)
 			a |= set_state(f, SS_UNVERIFIED, now);
-		return a | FA_REVERIFY_ARM;
+		return a | FA_REVERIFY_ARM | (f->failover ? FA_FAILOVER : 0);
 	}
 	f->rebinds_failed++;
 	f->rollbacks += rolled_back;
@@ -332,9 +363,10 @@ unsigned sitefsm_job_ended(struct sitefsm *f)
 	f->busy = false;
 	if (f->redecide) {
 		f->redecide = false;
-		a |= FA_DECIDE;
+		/* A failover site proves itself where the VIP now is; others decide again. */
+		a |= f->failover ? FA_START_INITIAL : FA_DECIDE;
 	}
-	return a;
+	return a | (f->failover ? FA_FAILOVER : 0);
 }
 
 unsigned sitefsm_dequeue(struct sitefsm *f)
@@ -351,7 +383,7 @@ unsigned sitefsm_retry(struct sitefsm *f, bool present)
 	if (!f->retry_ms || f->busy || !f->cert_ok)
 		return 0;
 	if (f->disabled)
-		return present || f->wildcard ? FA_START_INITIAL : FA_DECIDE;
+		return present || f->wildcard || f->failover ? FA_START_INITIAL : FA_DECIDE;
 	if (f->state != SS_UNBOUND)
 		return 0;
 	f->lost_reported = true;     /* the loss was said; only the attempt's outcome is news */
@@ -391,5 +423,41 @@ unsigned sitefsm_cert_bad(struct sitefsm *f, long long now)
 	f->cert_ok = false;
 	f->state = SS_FAILED;
 	f->since = now;
-	return FA_STATE_CHANGED;
+	return FA_STATE_CHANGED | (f->failover ? FA_FAILOVER : 0);
+}
+
+unsigned sitefsm_job_standby(struct sitefsm *f, long long now)
+{
+	unsigned a = FA_STATE_CHANGED | FA_FAILOVER;
+
+	if (f->reverify_ms) {
+		f->reverify_ms = 0;
+		a |= FA_REVERIFY_CANCEL;
+	}
+	if (f->retry_ms) {
+		f->retry_ms = 0;
+		a |= FA_RETRY_CANCEL;
+	}
+	f->disabled = false;
+	set_state(f, SS_STANDBY, now);
+	return a;
+}
+
+unsigned sitefsm_probed(struct sitefsm *f, bool ok, long long now)
+{
+	if (!f->failover || f->busy || !f->cert_ok)
+		return 0;
+	if (ok && (f->state == SS_BOUND || f->state == SS_UNVERIFIED)) {
+		unsigned a = f->state == SS_UNVERIFIED ? FA_STATE_CHANGED | FA_FAILOVER : 0;
+		f->proven_at = now;
+		if (f->reverify_ms) {
+			f->reverify_ms = 0;
+			a |= FA_REVERIFY_CANCEL;
+		}
+		set_state(f, SS_BOUND, now);
+		return a;
+	}
+	if (!ok && f->state == SS_BOUND)
+		return set_state(f, SS_UNVERIFIED, now) | FA_FAILOVER;
+	return 0;
 }

@@ -14,9 +14,11 @@
  * is there); unverified: the address is there but no handshake proved it yet (retried);
  * unbound: the address is gone; failed: the certificate is unusable, or a rebind failed
  * and its files were kept; wildcard: all addresses; waiting: its address has not appeared
- * since start, within startup_grace_ms (at boot, DHCP is still at work).
+ * since start, within startup_grace_ms (at boot, DHCP is still at work); standby: a failover
+ * site whose VIP is on the peer (ready or not: failover.c).
  */
-enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD, SS_UNVERIFIED, SS_WAITING };
+enum site_state { SS_BOUND, SS_UNBOUND, SS_FAILED, SS_WILDCARD, SS_UNVERIFIED, SS_WAITING,
+		  SS_STANDBY };
 
 /* Re-verification of an unproven site: 1 s, doubling, at most 5 min. */
 #define REVERIFY_MIN_MS 1000u
@@ -40,6 +42,7 @@ struct sitefsm {
 	bool wildcard;               /* fixed: address "*" */
 	enum on_change on_change;    /* fixed */
 	bool renders;                /* fixed: has targets (certbind renders and proves it) */
+	bool failover;               /* fixed: its address is a VIP (absent: standby, not lost) */
 	bool cert_ok;
 	bool lost_reported;          /* address-lost logged for the current loss */
 	bool nocand_reported;        /* no-candidate logged for the current loss */
@@ -86,6 +89,7 @@ enum fsm_act {
 	FA_SETTLE_GRACE  = 1u << 25, /* decide when the start-up grace ends (or settle_ms) */
 	FA_RETRY_ARM     = 1u << 26, /* try the failed rebind again after retry_ms */
 	FA_RETRY_CANCEL  = 1u << 27,
+	FA_FAILOVER      = 1u << 28, /* a failover site's readiness or health may have changed */
 };
 
 /* A new site; state unbound (or wildcard), or failed when its certificate is unusable. */
@@ -142,6 +146,14 @@ unsigned sitefsm_retry(struct sitefsm *f, bool present);
  * include): failed, its binding kept as it was, tried again with backoff.
  */
 unsigned sitefsm_job_disabled(struct sitefsm *f, bool initial, long long now);
+
+/*
+ * A failover site's job ended without the VIP here (it proved readiness, or the VIP left
+ * while it proved): standby.
+ */
+unsigned sitefsm_job_standby(struct sitefsm *f, long long now);
+/* A failover site's periodic proof while it holds the VIP: ok, or not. */
+unsigned sitefsm_probed(struct sitefsm *f, bool ok, long long now);
 
 /* The re-verification timer fired: FA_START_INITIAL when the site is still unproven. */
 unsigned sitefsm_reverify(struct sitefsm *f);

@@ -10,8 +10,9 @@
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
 #include "monitor/sites/certnotify.h"
-#include "monitor/sites/defaults.h"
 #include "monitor/sites/certwatch.h"
+#include "monitor/sites/defaults.h"
+#include "monitor/sites/failover.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/stale.h"
@@ -25,6 +26,7 @@ void sites_init(struct sites *set, const struct pipe_env *env, const struct addr
 	set->tab = tab;
 	set->alerts = alerts;
 	set->started_ms = now_ms();
+	failover_init(set, act_apply);
 	stale_init(set);
 	certnotify_init(set);
 }
@@ -40,6 +42,7 @@ static void site_setup(struct sites *set, struct siteinfo *si, const struct site
 	act_site_init(si);
 	sitefsm_init(&si->fsm, cfg, certcache_load(cc, cfg, &si->cert, &errs, NULL) == 0,
 		     time(NULL));
+	failover_site_init(si);
 	certwatch_report(si, &errs);
 	errlist_free(&errs);
 	act_issue_missing(si);
@@ -75,6 +78,8 @@ int sites_build(struct sites *set, const struct policy *pol)
 		site_setup(set, &set->v[i], &pol->sites[i], cc);
 	certcache_free(cc);
 	certnotify_watch_all(set);
+	if (failover_tracks(set) < 0)
+		return -1;
 	return index_build(set);
 }
 
@@ -136,6 +141,7 @@ static void site_release(struct sites *set, struct siteinfo *si)
 	loop_cancel(set->L, &si->remind);
 	loop_cancel(set->L, &si->reverify);
 	loop_cancel(set->L, &si->retry);
+	failover_stop(si);
 	certwatch_cancel(si);
 	issue_stop(si);
 	cert_free(&si->cert);
@@ -157,6 +163,7 @@ static void carry_over(struct sites *set, struct siteinfo *old, struct siteinfo 
 	move_timer(set->L, &old->remind, &ns->remind, ns);
 	move_timer(set->L, &old->reverify, &ns->reverify, ns);
 	move_timer(set->L, &old->retry, &ns->retry, ns);
+	failover_moved(old, ns);
 	memset(&old->cert, 0, sizeof(old->cert));
 	memset(&old->pending, 0, sizeof(old->pending));
 	if (ns->issuer)
@@ -192,17 +199,19 @@ int sites_replace(struct sites *set, const struct policy *np)
 	size_t on = set->n;
 
 	struct sitefsm *prev;
-	bool *has_prev;
+	bool *has_prev, *fresh;
 
 	/* Default-binding probes point into the old table; a reload looks again. */
 	defaults_free(set);
 	ns = calloc(np->nsites + 1, sizeof(*ns));
 	prev = calloc(np->nsites + 1, sizeof(*prev));
 	has_prev = calloc(np->nsites + 1, sizeof(*has_prev));
-	if (!ns || !prev || !has_prev) {
+	fresh = calloc(np->nsites + 1, sizeof(*fresh));
+	if (!ns || !prev || !has_prev || !fresh) {
 		free(ns);
 		free(prev);
 		free(has_prev);
+		free(fresh);
 		return -1;
 	}
 	for (size_t i = 0; i < np->nsites; i++)
@@ -230,9 +239,15 @@ int sites_replace(struct sites *set, const struct policy *np)
 	set->n = np->nsites;
 	set->waiting = NULL;
 	index_build(set);
+	/* New and edited sites are set up before the track files are counted. */
+	for (size_t i = 0; i < set->n; i++)
+		if ((fresh[i] = !ns[i].cfg))
+			site_setup(set, &ns[i], &np->sites[i], NULL);
+	if (failover_tracks(set) < 0)
+		log_warnx("out of memory setting up the failover sites' track files");
 	for (size_t i = 0; i < set->n; i++) {
 		struct siteinfo *si = &ns[i];
-		if (si->cfg) {
+		if (!fresh[i]) {
 			/* The waiting list pointed into the old table: rebuilt from the flags. */
 			if (si->fsm.waiting)
 				act_apply(si, FA_WAITLIST);
@@ -240,7 +255,6 @@ int sites_replace(struct sites *set, const struct policy *np)
 			certnotify_recheck(si);
 			continue;
 		}
-		site_setup(set, si, &np->sites[i], NULL);
 		siteindex_update(&set->index, si);
 		if (has_prev[i])
 			carry_binding(si, &prev[i]);
@@ -249,6 +263,7 @@ int sites_replace(struct sites *set, const struct policy *np)
 	}
 	free(prev);
 	free(has_prev);
+	free(fresh);
 	certnotify_watch_all(set);
 	defaults_check(set, NULL);
 	set->state_dirty = set->status_dirty = set->metrics_dirty = true;
@@ -264,15 +279,16 @@ struct siteinfo *sites_find(struct sites *set, const char *name)
 }
 
 void sites_count(const struct sites *set, size_t *bound, size_t *unverified, size_t *unbound,
-		 size_t *failed)
+		 size_t *failed, size_t *standby)
 {
-	*bound = *unverified = *unbound = *failed = 0;
+	*bound = *unverified = *unbound = *failed = *standby = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		enum site_state s = set->v[i].fsm.state;
 		*bound += s == SS_BOUND || s == SS_WILDCARD;
 		*unverified += s == SS_UNVERIFIED;
 		*unbound += s == SS_UNBOUND || s == SS_WAITING;
 		*failed += s == SS_FAILED;
+		*standby += s == SS_STANDBY;
 	}
 }
 
@@ -288,6 +304,7 @@ void sites_free(struct sites *set)
 	set->n = 0;
 	siteindex_free(&set->index);
 	stale_free(set);
+	failover_free(set);
 }
 
 void sites_clock_stepped(struct sites *set)

@@ -24,9 +24,9 @@ int sites_replace(struct sites *set, const struct policy *np);
 /* Are jobs running or due (the table must not be replaced then)? */
 static inline bool sites_busy(const struct sites *set) { return set->jobs_running || set->ndue; }
 struct siteinfo *sites_find(struct sites *set, const char *name);
-/* How many sites are bound (or wildcard), unverified, unbound, failed. */
+/* How many sites are bound (or wildcard), unverified, unbound, failed, standby. */
 void sites_count(const struct sites *set, size_t *bound, size_t *unverified, size_t *unbound,
-		 size_t *failed);
+		 size_t *failed, size_t *standby);
 /* Shutdown: jobs stopped (files restored, operators told), timers and certificates freed. */
 /* The wall clock was stepped: every certificate expiry and renewal timer is armed again. */
 void sites_clock_stepped(struct sites *set);

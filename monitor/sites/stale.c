@@ -90,9 +90,11 @@ static void stale_check(void *arg)
 		if (was_reported(set, l))
 			continue;
 		site = site_on(set, l);
-		if (site && site->on_change == ONC_IGNORE) {
-			log_debug("site %s: stale listener on %s (on_change = ignore)", site->name,
-				  endpoint_str(&l->addr, l->port, ep, sizeof(ep)));
+		if (site && (site->on_change == ONC_IGNORE || site->failover.track_file)) {
+			/* A failover standby listens on its absent VIP on purpose. */
+			log_debug("site %s: listener on absent %s (%s)", site->name,
+				  endpoint_str(&l->addr, l->port, ep, sizeof(ep)),
+				  site->failover.track_file ? "failover standby" : "on_change = ignore");
 			continue;
 		}
 		report(site, l);

@@ -255,6 +255,48 @@ static void test_rebind_needs_targets(void **state)
 		     "test.conf:1: site \"www\": on_change = \"rebind\" needs at least one target");
 }
 
+/* failover = { ... }: the track file is required, in a directory that exists; the interval
+ * has a floor; a VIP is one address with targets; nonlocal bind is warned about. */
+static void test_failover(void **state)
+{
+	struct policy *p = NULL;
+	const char *tg = "  targets = ( { type = \"nginx\"; output = \"/o\"; } );\n";
+	char text[1024];
+
+	snprintf(text, sizeof(text), SITE_HEAD "  address = \"192.0.2.100\";\n%s"
+		 "  failover = { track_file = \"/tmp/vip.track\"; check_interval_ms = 250; }; } );\n",
+		 tg);
+	assert_null(load(text, &p));
+	assert_string_equal(p->sites[0].failover.track_file, "/tmp/vip.track");
+	assert_int_equal(p->sites[0].failover.check_interval_ms, 250);
+	assert_int_equal(p->warnings->n, 1);
+	assert_non_null(strstr(p->warnings->msg[0], "test.conf:1: site \"www\": failover without "
+			       "nonlocal_bind = \"enable\""));
+	policy_free(p);
+	snprintf(text, sizeof(text), "global = { nonlocal_bind = \"enable\"; };\n" SITE_HEAD
+		 "  address = \"192.0.2.100\";\n%s  failover = { track_file = \"/tmp/t\"; }; } );\n",
+		 tg);
+	assert_null(load(text, &p));
+	assert_int_equal(p->sites[0].failover.check_interval_ms, 1000);
+	assert_int_equal(p->warnings->n, 0);
+	policy_free(p);
+	snprintf(text, sizeof(text), SITE_HEAD "  address = \"192.0.2.100\";\n%s"
+		 "  failover = { check_interval_ms = 500; }; } );\n", tg);
+	expect_error(text, "test.conf:6: failover: missing required setting 'track_file'");
+	snprintf(text, sizeof(text), SITE_HEAD "  address = \"192.0.2.100\";\n%s"
+		 "  failover = { track_file = \"/nonexistent-dir/vip.track\"; }; } );\n", tg);
+	expect_error(text, "test.conf:6: 'track_file': directory /nonexistent-dir: No such file");
+	snprintf(text, sizeof(text), SITE_HEAD "  address = \"192.0.2.100\";\n%s"
+		 "  failover = { track_file = \"/tmp/t\"; check_interval_ms = 50; }; } );\n", tg);
+	expect_error(text, "test.conf:6: 'check_interval_ms'");
+	snprintf(text, sizeof(text), SITE_HEAD "  address = \"*\";\n%s"
+		 "  failover = { track_file = \"/tmp/t\"; }; } );\n", tg);
+	expect_error(text, "'failover' needs a site with one address (the VIP)");
+	expect_error(SITE_HEAD "  address = \"192.0.2.100\";\n"
+		     "  failover = { track_file = \"/tmp/t\"; }; } );\n",
+		     "test.conf:5: 'failover' needs a site with targets");
+}
+
 static void test_template_placeholder(void **state)
 {
 	char text[1024];
@@ -512,7 +554,7 @@ int main(void)
 		cmocka_unit_test(test_port_range), cmocka_unit_test(test_bad_address),
 		cmocka_unit_test(test_bad_prefix), cmocka_unit_test(test_prefix_family),
 		cmocka_unit_test(test_host_part),
-		cmocka_unit_test(test_rebind_needs_targets),
+		cmocka_unit_test(test_rebind_needs_targets), cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_template_placeholder), cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_unsafe_path), cmocka_unit_test(test_command_not_executable),
 		cmocka_unit_test(test_bad_enum), cmocka_unit_test(test_bad_site_name),

@@ -41,6 +41,66 @@ static struct sitefsm bound(void)
 	return f;
 }
 
+/*
+ * A failover site: absent VIP is standby (proven ready, never lost, never decided); its
+ * arrival is a takeover proof; its departure a release; a failed takeover holds the VIP
+ * unproven; the periodic proof moves it between bound and unverified.
+ */
+static void test_failover(void **state)
+{
+	struct sitefsm f;
+	unsigned a;
+
+	cfg.failover.track_file = "/run/vip.track";
+	sitefsm_init(&f, &cfg, true, T0);
+	assert_true(f.failover);
+	/* Standby at start, even within the start-up grace: rendered, proven ready. */
+	assert_int_equal(sitefsm_reconcile(&f, false, AT(0), true),
+			 FA_START_INITIAL | FA_REINDEX | FA_FAILOVER);
+	assert_int_equal(f.state, SS_STANDBY);
+	assert_string_equal(sitefsm_state_name(f.state), "standby");
+	sitefsm_job_started(&f);
+	assert_int_equal(sitefsm_job_standby(&f, T0), FA_STATE_CHANGED | FA_FAILOVER);
+	assert_int_equal(sitefsm_job_ended(&f), FA_QUEUED_GO | FA_FAILOVER);
+	assert_int_equal(f.state, SS_STANDBY);
+	/* Nothing decides for it, whatever on_change says. */
+	assert_int_equal(sitefsm_settle(&f), 0);
+	assert_int_equal(sitefsm_addr_lost(&f, T0), 0);
+	/* The VIP arrives: proven at once; bound once the handshake shows it. */
+	assert_int_equal(sitefsm_addr_back(&f), FA_START_INITIAL | FA_FAILOVER);
+	sitefsm_job_started(&f);
+	a = sitefsm_job_verified(&f, &a200, AT(2), false, T0 + 1);
+	assert_true(a & FA_STATE_CHANGED);
+	assert_false(a & FA_LOG_REBIND);
+	assert_int_equal(f.state, SS_BOUND);
+	sitefsm_job_ended(&f);
+	/* The periodic proof: fails -> unverified, holds again -> bound. */
+	assert_int_equal(sitefsm_probed(&f, true, T0 + 2), 0);
+	assert_int_equal(f.proven_at, T0 + 2);
+	assert_int_equal(sitefsm_probed(&f, false, T0 + 3), FA_STATE_CHANGED | FA_FAILOVER);
+	assert_int_equal(f.state, SS_UNVERIFIED);
+	assert_int_equal(sitefsm_probed(&f, true, T0 + 4), FA_STATE_CHANGED | FA_FAILOVER);
+	assert_int_equal(f.state, SS_BOUND);
+	/* Released: standby, no address-lost, no settle window; readiness proven. */
+	a = sitefsm_addr_lost(&f, T0 + 5);
+	assert_int_equal(a, FA_STATE_CHANGED | FA_FAILOVER | FA_REVERIFY_CANCEL | FA_START_INITIAL);
+	assert_int_equal(f.state, SS_STANDBY);
+	/* The VIP arrives during the readiness job: the takeover proof follows it. */
+	sitefsm_job_started(&f);
+	assert_int_equal(sitefsm_addr_back(&f), FA_FAILOVER);
+	sitefsm_job_standby(&f, T0 + 6);
+	assert_int_equal(sitefsm_job_ended(&f), FA_QUEUED_GO | FA_START_INITIAL | FA_FAILOVER);
+	/* The takeover's proof fails: it holds the VIP, unproven (keepalived is told). */
+	sitefsm_job_started(&f);
+	a = sitefsm_job_failed(&f, &a200, AT(2), true, true, T0 + 7);
+	assert_true(a & FA_FAILOVER);
+	assert_int_equal(f.state, SS_UNVERIFIED);
+	sitefsm_job_ended(&f);
+	/* An unusable certificate fails it, and the track file hears of it. */
+	assert_int_equal(sitefsm_cert_bad(&f, T0 + 8), FA_STATE_CHANGED | FA_FAILOVER);
+	cfg.failover.track_file = NULL;
+}
+
 static void test_init(void **state)
 {
 	struct sitefsm f;
@@ -490,6 +550,7 @@ int main(void)
 		cmocka_unit_test_setup(test_restart_after_crash, setup),
 		cmocka_unit_test_setup(test_startup_grace, setup),
 		cmocka_unit_test_setup(test_state_names, setup),
+		cmocka_unit_test_setup(test_failover, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
