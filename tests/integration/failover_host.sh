@@ -36,6 +36,9 @@ nginx)
 apache)
 	apache_conf
 	echo "$NAME" > "$T/apache/host.txt"
+	# Its page, read by Apache's user (nobody) through the test's private directories.
+	chmod 711 "$(dirname "$T")" "$T" "$T/apache"
+	chmod 644 "$T/apache/host.txt"
 	printf 'Listen %s:443 https\n<VirtualHost %s:443>\n    SSLEngine on\n    SSLCertificateFile %s\n    SSLCertificateKeyFile %s\n</VirtualHost>\n' \
 		"$VIP" "$VIP" "$CERT" "$KEY" > "$T/apache/sites/vip.conf"
 	apache_start
@@ -45,9 +48,10 @@ apache)
 haproxy)
 	haproxy_conf
 	sed -i "s/string www$/string $NAME/" "$T/haproxy/haproxy.cfg"
-	cat "$CERT" "$KEY" > "$T/vip.pem"
+	# HAProxy reads the key from CERT.key beside the certificate.
+	KEY=$CERT.key
 	printf 'frontend certbind-vip\n    bind %s:443 ssl crt %s\n    default_backend be_www\n' \
-		"$VIP" "$T/vip.pem" > "$T/haproxy/fe/vip.cfg"
+		"$VIP" "$CERT" > "$T/haproxy/fe/vip.cfg"
 	haproxy_start
 	SRV=$(haproxy_server web)
 	OUT=$T/haproxy/fe/vip.cfg EXTRA="backend = \"be_www\";"
@@ -75,9 +79,18 @@ cat > "$T/keepalived.conf" <<EOC
 global_defs {
   router_id $NAME
   vrrp_version 3
+  script_user root
+  enable_script_security
 }
 track_file certbind {
   file "$T/track"
+  weight 0
+  init_file 1
+}
+vrrp_script certbindd_alive {
+  script "/usr/bin/pgrep -x certbindd"
+  interval 1
+  fall 2
   weight 0
 }
 vrrp_instance VI_1 {
@@ -92,9 +105,13 @@ vrrp_instance VI_1 {
   track_file {
     certbind
   }
+  track_script {
+    certbindd_alive
+  }
 }
 EOC
 echo "$CB_PID" > "$T/certbindd.pid"
 echo started > "$T/host-ready"
-# PID 1 of this host's pid namespace: when it is killed, everything of the host goes.
-exec sleep infinity
+# PID 1 of this host's pid namespace: when it is killed, everything of the host goes. Bash
+# (not sleep) so that a process that dies here is reaped, as init would.
+while :; do sleep 3600 & wait $!; done
