@@ -35,6 +35,9 @@ static const char *next_step(struct daemon *d, const struct siteinfo *si, char *
 		   strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm), when)
 	if (f->busy)
 		snprintf(buf, len, "a rebind (or an issue command) is in progress");
+	else if (failover_issues_on_takeover(si))
+		snprintf(buf, len, "issue its certificate when keepalived brings its VIP here (only "
+			 "the VIP's holder can pass http-01), then prove it");
 	else if (f->retry_ms && timer_armed(&si->retry))
 		snprintf(buf, len, "try again at %s (backoff %u s), or at once when its certificate "
 			 "is replaced or a matching address appears", AT(&si->retry),

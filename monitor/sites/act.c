@@ -140,7 +140,10 @@ static void after_issue(struct siteinfo *si, bool ok, const char *why)
 	const struct addrent *e;
 	bool was_ok = si->fsm.cert_ok;
 
-	act_apply(si, sitefsm_job_ended(&si->fsm) & ~(unsigned)FA_QUEUED_GO);
+	/* Issued: what comes next (its job, or the site made usable) tells failover.c; a
+	 * failover holder without its certificate is not unhealthy for the moment between. */
+	act_apply(si, sitefsm_job_ended(&si->fsm) & ~(unsigned)FA_QUEUED_GO &
+		  ~(ok ? (unsigned)FA_FAILOVER : 0u));
 	issue_arm(si, act_issue_due);
 	if (!ok) {
 		tell_operator(si, false, why);

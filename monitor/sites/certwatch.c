@@ -106,7 +106,9 @@ void certwatch_report(struct siteinfo *si, const struct errlist *errs)
 		ev_add(&e, "site", si->cfg->name);
 		ev_add(&e, "reason", m);
 		/* A site that issues its own gets one: said, not an error. */
-		ev_add(&e, "action", si->cfg->issue.command ? "its issue command gets one" : SKIPPED);
+		ev_add(&e, "action", !si->cfg->issue.command ? SKIPPED
+		       : si->cfg->failover.track_file ? "its issue command gets one on this host "
+		       "when it holds the VIP" : "its issue command gets one");
 		ev_emit(&e, si->cfg->issue.command ? LOG_NOTICE : LOG_ERR);
 		sitelog_event_why(si, name, e.reason);
 	}

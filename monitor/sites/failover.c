@@ -38,12 +38,13 @@ static int health_of(const struct siteinfo *si)
 {
 	const struct sitefsm *f = &si->fsm;
 
-	if (f->state == SS_BOUND)
+	if (f->state == SS_BOUND || failover_issues_on_takeover(si))
 		return 1;
+	/* Took the VIP over without a certificate and issuing one now: as it was until then. */
+	if (!f->cert_ok && si->cfg->issue.command && f->busy)
+		return si->fo.healthy;
 	if (f->state == SS_STANDBY)
 		return si->fo.ready ? 1 : si->fo.healthy == -1 && f->busy ? -1 : 0;
-	if (failover_issues_on_takeover(si))
-		return 1;
 	/* Holding the VIP, not proven yet: a start-up or takeover proof in progress. */
 	if (f->state == SS_UNVERIFIED && f->busy && si->fo.healthy != 0)
 		return si->fo.healthy;

@@ -41,6 +41,7 @@ void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long 
 	f->on_change = cfg->on_change;
 	f->renders = cfg->ntargets > 0;
 	f->failover = cfg->failover.track_file != NULL;
+	f->issues = cfg->issue.command != NULL;
 	f->cur = cfg->addr;
 	f->cert_ok = cert_ok;
 	/* A wildcard site that certbind renders is "wildcard" once proven, as "bound" is. */
@@ -60,8 +61,12 @@ void sitefsm_restore(struct sitefsm *f, const struct ipaddr *cur, long long sinc
 unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at, bool in_grace)
 {
 	/* The binding may have come from the state file: the index follows it in any case. */
-	if (!f->cert_ok)
-		return FA_REINDEX;
+	if (!f->cert_ok) {
+		/* A failover standby issues its certificate when it takes the VIP over. */
+		if (f->failover && f->issues && !present)
+			f->state = SS_STANDBY;
+		return FA_REINDEX | (f->failover ? FA_FAILOVER : 0);
+	}
 	/* A site certbind renders is proven at start; one it only watches is its address. */
 	if (f->wildcard)
 		return f->renders ? FA_START_INITIAL : 0;

@@ -43,6 +43,7 @@ struct sitefsm {
 	enum on_change on_change;    /* fixed */
 	bool renders;                /* fixed: has targets (certbind renders and proves it) */
 	bool failover;               /* fixed: its address is a VIP (absent: standby, not lost) */
+	bool issues;                 /* fixed: it has an issue command */
 	bool cert_ok;
 	bool lost_reported;          /* address-lost logged for the current loss */
 	bool nocand_reported;        /* no-candidate logged for the current loss */

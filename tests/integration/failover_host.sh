@@ -21,6 +21,18 @@ ip addr add "$ADDR/24" dev eth0
 sysctl -qw net.ipv4.ip_nonlocal_bind=1
 
 CERT=$(dirname "$T")/vip.pem KEY=$(dirname "$T")/vip.key
+SITE_EXTRA=""
+if [ -n "${FO_ACME:-}" ]; then
+	# IP certificates for the VIP from the client namespace's pebble, through uacme; the
+	# host that holds the VIP answers http-01 on port 80. Until one is issued, nginx has a
+	# placeholder certificate (the world's vip.pem).
+	ACME_DIR="https://$FO_ACME:14000/dir" CHAL="$T/chal/.well-known/acme-challenge"
+	mkdir -p "$CHAL" "$T/acme"
+	/usr/bin/uacme -y -a "$ACME_DIR" -c "$T/acme" new > "$T/uacme-new.log" 2>&1 ||
+		fail "$NAME: uacme could not create an account: $(tail -n 1 "$T/uacme-new.log")"
+	NGINX_EXTRA="  server { listen 80; root $T/chal; }"
+	SITE_EXTRA="issue = { command = [ \"/usr/bin/env\", \"UACME_CHALLENGE_PATH=$CHAL\", \"/usr/bin/uacme\", \"-a\", \"$ACME_DIR\", \"-c\", \"$T/acme\", \"-h\", \"/usr/share/uacme/uacme.sh\", \"issue\", \"{{address}}\" ]; timeout_ms = 30000; backoff_min_s = 2; };"
+fi
 case $SERVER in
 nginx)
 	NGINX_SITES="vip" write_nginx_conf
@@ -58,13 +70,16 @@ haproxy)
 	;;
 esac
 
+CERT_SETTINGS="certificate = \"$CERT\"; key = \"$KEY\";"
+[ -n "${FO_ACME:-}" ] && CERT_SETTINGS="certificate = \"$T/acme/{{address}}/cert.pem\";
+  key = \"$T/acme/private/{{address}}/key.pem\";"
 cat > "$T/certbind.conf" <<EOC
 global = { state_file = "$T/state"; control_socket = "$T/ctl.sock"; settle_ms = 300;
            nonlocal_bind = "enable"; };
 servers = ( $SRV );
 sites = ( {
   name = "vip"; server = "web"; address = "$VIP"; port = 443;
-  certificate = "$CERT"; key = "$KEY"; server_name = "www.example.test";
+  $CERT_SETTINGS server_name = "www.example.test"; $SITE_EXTRA
   targets = ( { output = "$OUT"; } ); $EXTRA
   alert = { command = [ "/bin/sh", "-c", "echo \"\$CERTBIND_EVENT\" >> $T/alerts" ]; };
   failover = { track_file = "$T/track"; check_interval_ms = 200; };
