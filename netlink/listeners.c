@@ -132,49 +132,87 @@ bool listeners_serve(const struct listener *v, size_t n, const struct ipaddr *a,
 	return false;
 }
 
-int listeners_owner(uint32_t inode, char *comm, size_t commlen)
+static int by_inode(const void *a, const void *b)
 {
-	char want[32], path[600], link[64];
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
-	int found = 0;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	if (!proc)
+	return x < y ? -1 : x > y;
+}
+
+/* Of the sorted inodes[n], the index of the socket link names, or -1. */
+static long wanted(const char *link, const uint32_t *inodes, size_t n)
+{
+	const uint32_t *hit;
+	unsigned long v;
+	uint32_t key;
+	char *end;
+
+	if (strncmp(link, "socket:[", 8))
+		return -1;
+	v = strtoul(link + 8, &end, 10);
+	if (*end != ']' || v > UINT32_MAX)
+		return -1;
+	key = (uint32_t)v;
+	hit = bsearch(&key, inodes, n, sizeof(*inodes), by_inode);
+	return hit ? hit - inodes : -1;
+}
+
+/* The fds of one process: each wanted socket it holds gets its pid (first owner wins). */
+static size_t scan_fds(const char *pid, const uint32_t *inodes, size_t n, int *pids)
+{
+	char path[600], link[64];
+	struct dirent *f;
+	size_t found = 0;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	if (!(fds = opendir(path)))
 		return 0;
-	snprintf(want, sizeof(want), "socket:[%u]", inode);
-	while (!found && (p = readdir(proc))) {
-		DIR *fds;
-		struct dirent *f;
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+	while ((f = readdir(fds))) {
+		ssize_t len;
+		long k;
+		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, f->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while ((f = readdir(fds))) {
-			ssize_t len;
-			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name, f->d_name);
-			len = readlink(path, link, sizeof(link) - 1);
-			if (len <= 0)
-				continue;
-			link[len] = '\0';
-			if (!strcmp(link, want)) {
-				found = atoi(p->d_name);
-				break;
-			}
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-	if (found && comm) {
-		FILE *fc;
-		snprintf(path, sizeof(path), "/proc/%d/comm", found);
-		comm[0] = '\0';
-		if ((fc = fopen(path, "re"))) {
-			if (fgets(comm, (int)commlen, fc))
-				comm[strcspn(comm, "\n")] = '\0';
-			fclose(fc);
+		link[len] = '\0';
+		if ((k = wanted(link, inodes, n)) >= 0 && !pids[k]) {
+			pids[k] = atoi(pid);
+			found++;
 		}
 	}
+	closedir(fds);
 	return found;
+}
+
+size_t listeners_owners(uint32_t *inodes, size_t n, int *pids)
+{
+	DIR *proc;
+	struct dirent *p;
+	size_t found = 0;
+
+	memset(pids, 0, n * sizeof(*pids));
+	if (!n || !(proc = opendir("/proc")))
+		return 0;
+	qsort(inodes, n, sizeof(*inodes), by_inode);
+	/* One pass over every process, however many sockets are looked for. */
+	while (found < n && (p = readdir(proc)))
+		if (p->d_name[0] >= '1' && p->d_name[0] <= '9')
+			found += scan_fds(p->d_name, inodes, n, pids);
+	closedir(proc);
+	return found;
+}
+
+void listeners_comm(int pid, char *comm, size_t commlen)
+{
+	char path[64];
+	FILE *fc;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	comm[0] = '\0';
+	if ((fc = fopen(path, "re"))) {
+		if (fgets(comm, (int)commlen, fc))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(fc);
+	}
 }

@@ -27,7 +27,13 @@ void listeners_close(struct listeners *l);
 int listeners_dump(struct listeners *l, struct listener **out, size_t *n);
 /* Is something listening on a:port, or on the wildcard address of a's family for port? */
 bool listeners_serve(const struct listener *v, size_t n, const struct ipaddr *a, unsigned port);
-/* The pid owning socket inode (scanning /proc), or 0 if not found. Slow: use when reporting. */
-int listeners_owner(uint32_t inode, char *comm, size_t commlen);
+/*
+ * The pids owning the socket inodes[n] (0: not found), by one scan of /proc however many
+ * they are; inodes is sorted in place (pids follow that order). Slow: use when reporting.
+ * Returns how many were found.
+ */
+size_t listeners_owners(uint32_t *inodes, size_t n, int *pids);
+/* A process's name (/proc/PID/comm), "" if gone. */
+void listeners_comm(int pid, char *comm, size_t commlen);
 
 #endif

@@ -27,6 +27,7 @@ struct server_cfg {
 	bool implicit;
 	char **check;            /* argv run against the rendered files, or NULL: none */
 	char **reload;           /* argv, or NULL: none (haproxy: the master CLI's reload) */
+	bool reload_default;     /* reload is the type's default, not the operator's */
 	char **start;            /* argv that starts it when a reload killed it, or NULL */
 	char *pid_file;          /* its parent's pid (liveness), or NULL */
 	char *master_socket;     /* haproxy: the master CLI, or NULL */

@@ -115,6 +115,7 @@ static void load_one(struct loader *L, const config_setting_t *g, struct server_
 			   "'master_socket' applies only to servers of type \"haproxy\"");
 	d = defaults_of(s->type);
 	default_argv(L, g, s, "check", &s->check, d->check);
+	s->reload_default = !s->reload && d->reload;
 	default_argv(L, g, s, "reload", &s->reload, d->reload);
 	default_argv(L, g, s, "start", &s->start, d->start);
 	if (!s->pid_file && d->pid_file)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* State file reading and writing through libconfig, replaced atomically via fileio. */
+/* The state file: read through libconfig, formatted directly in its syntax, replaced atomically. */
 #include "monitor/out/state.h"
 
 #include <errno.h>
 #include <libconfig.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,56 +82,70 @@ out:
 	return rc;
 }
 
+/* A libconfig string: quotes and backslashes escaped, control characters as \xNN. */
+static void put_str(FILE *f, const char *key, const char *v)
+{
+	bool plain = true;
+
+	for (const unsigned char *c = (const unsigned char *)v; *c && plain; c++)
+		plain = *c >= 0x20 && *c != 0x7f && *c != '"' && *c != '\\';
+	if (plain) {
+		/* Every value certbind writes (names, addresses, fingerprints): one call. */
+		fprintf(f, "    %s = \"%s\";\n", key, v);
+		return;
+	}
+	fprintf(f, "    %s = \"", key);
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(f, "\\%c", *c);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(f, "\\x%02x", *c);
+		else
+			fputc(*c, f);
+	}
+	fputs("\";\n", f);
+}
+
+/*
+ * Formatted directly (libconfig's writer goes one character at a time: a whole state file
+ * for every commit of a large renumbering), in the syntax state_read reads back.
+ */
 char *state_format(const struct binding *b, size_t n, size_t *len)
 {
-	config_t cfg;
-	config_setting_t *list;
 	char *buf = NULL;
 	size_t size = 0;
-	FILE *f;
+	FILE *f = open_memstream(&buf, &size);
 
-	config_init(&cfg);
-	list = config_setting_add(config_root_setting(&cfg), "bindings", CONFIG_TYPE_LIST);
-	for (size_t i = 0; list && i < n; i++) {
-		config_setting_t *g = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+	if (!f)
+		return NULL;
+	fputs("# certbind state: the live binding table. Written by certbindd; do not edit\n"
+	      "# while it runs.\nbindings = (", f);
+	for (size_t i = 0; i < n; i++) {
 		char addr[IPADDR_STRLEN];
 
 		if (b[i].wildcard)
 			snprintf(addr, sizeof(addr), "*");
 		else
 			ipaddr_str(&b[i].addr, addr, sizeof(addr));
-		config_setting_set_string(config_setting_add(g, "site", CONFIG_TYPE_STRING),
-					  b[i].site);
-		config_setting_set_string(config_setting_add(g, "address", CONFIG_TYPE_STRING),
-					  addr);
-		config_setting_set_int(config_setting_add(g, "port", CONFIG_TYPE_INT),
-				       (int)b[i].port);
-		config_setting_set_string(config_setting_add(g, "fingerprint", CONFIG_TYPE_STRING),
-					  b[i].fingerprint);
-		config_setting_set_string(config_setting_add(g, "state", CONFIG_TYPE_STRING),
-					  b[i].state);
-		config_setting_set_int64(config_setting_add(g, "since", CONFIG_TYPE_INT64),
-					 b[i].since);
-		config_setting_set_string(config_setting_add(g, "configured", CONFIG_TYPE_STRING),
-					  b[i].configured);
+		fputs(i ? ",\n  {\n" : "\n  {\n", f);
+		put_str(f, "site", b[i].site);
+		put_str(f, "address", addr);
+		fprintf(f, "    port = %u;\n", b[i].port);
+		put_str(f, "fingerprint", b[i].fingerprint);
+		put_str(f, "state", b[i].state);
+		fprintf(f, "    since = %lldL;\n", b[i].since);
+		put_str(f, "configured", b[i].configured);
 		if (b[i].last_event[0]) {
-			config_setting_set_string(config_setting_add(g, "last_event",
-								     CONFIG_TYPE_STRING), b[i].last_event);
-			config_setting_set_int64(config_setting_add(g, "last_event_at",
-								    CONFIG_TYPE_INT64), b[i].last_event_at);
+			put_str(f, "last_event", b[i].last_event);
+			fprintf(f, "    last_event_at = %lldL;\n", b[i].last_event_at);
 		}
+		fputs("  }", f);
 	}
-	f = open_memstream(&buf, &size);
-	if (f) {
-		fputs("# certbind state: the live binding table. Written by certbindd; do not edit\n"
-		      "# while it runs.\n", f);
-		config_write(&cfg, f);
-		if (fclose(f) != 0) {
-			free(buf);
-			buf = NULL;
-		}
+	fputs(" );\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
 	}
-	config_destroy(&cfg);
 	*len = size;
 	return buf;
 }

@@ -24,7 +24,7 @@ struct binding {
 
 /* Reads the state file. Absent file: 0 with *n = 0. Unreadable/garbled: -1 and a message. */
 int state_read(const char *path, struct binding **out, size_t *n, struct errlist *errs);
-/* Serializes bindings (libconfig text); malloc'd, NUL-terminated. */
+/* Serializes bindings (libconfig syntax, written directly); malloc'd, NUL-terminated. */
 char *state_format(const struct binding *b, size_t n, size_t *len);
 /* Writes atomically. Returns 0 or -errno. */
 int state_write(const char *path, const struct binding *b, size_t n);

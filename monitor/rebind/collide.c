@@ -38,7 +38,10 @@ size_t collide_refuse(struct listeners *l, enum server_type type, struct pipe_it
 		if (it->wildcard || it->disabling || it->outcome != PO_PENDING ||
 		    !(w = collide_with(v, nv, &it->to, it->site->port)))
 			continue;
-		int pid = listeners_owner(w->inode, comm, sizeof(comm));
+		uint32_t inode = w->inode;
+		int pid = 0;
+		if (listeners_owners(&inode, 1, &pid))
+			listeners_comm(pid, comm, sizeof(comm));
 		endpoint_str(&it->to, it->site->port, ep, sizeof(ep));
 		snprintf(it->reason, sizeof(it->reason), "Apache cannot bind Listen %s: %s listens "
 			 "on all addresses of port %u (Debian's ports.conf: Listen %u), and a graceful "

@@ -70,6 +70,11 @@ static void publish(struct sites *set, size_t t)
 	tr->dirty = false;
 	if (v == tr->written)
 		return;
+	if (set->env.dry_run) {
+		log_info("dry-run: would write %d to track file %s", v, tr->path);
+		tr->written = v;
+		return;
+	}
 	if (file_replace(tr->path, v ? "1\n" : "0\n", 2, 0644) < 0) {
 		log_warnx("event=track-file-failed file=%s reason=\"%s\"", tr->path, strerror(errno));
 		return;

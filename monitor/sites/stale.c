@@ -3,6 +3,7 @@
 #include "monitor/sites/stale.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "monitor/core/log.h"
@@ -29,25 +30,53 @@ static const struct site *site_on(const struct sites *set, const struct listener
 	return NULL;
 }
 
-static void report(const struct site *site, const struct listener *l)
+static void report(const struct site *site, const struct listener *l, int pid)
 {
 	char ep[ENDPOINT_STRLEN], comm[64] = "";
 	struct ev e;
-	int pid;
 
 	/* A socket that can never accept again: the exact symptom of a forgotten binding. */
-	pid = listeners_owner(l->inode, comm, sizeof(comm));
 	ev_begin(&e, "listener-stale");
 	if (site)
 		ev_add(&e, "site", site->name);
 	ev_add(&e, "endpoint", endpoint_str(&l->addr, l->port, ep, sizeof(ep)));
 	if (pid) {
+		listeners_comm(pid, comm, sizeof(comm));
 		ev_addf(&e, "pid", "%d", pid);
 		ev_add(&e, "process", comm);
 	}
 	ev_add(&e, "reason", "a listening socket is bound to an address this host no "
 	       "longer has; it accepts nothing until that address returns");
 	ev_emit(&e, LOG_WARNING);
+}
+
+static const struct listener *sort_base;
+
+static int by_inode(const void *a, const void *b)
+{
+	uint32_t x = sort_base[*(const size_t *)a].inode, y = sort_base[*(const size_t *)b].inode;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The new stale listeners v[idx[0..n)], said with their owners: one /proc scan for all. */
+static void report_all(const struct sites *set, const struct listener *v, size_t *idx,
+		       size_t n)
+{
+	uint32_t *inodes = calloc(n + 1, sizeof(*inodes));
+	int *pids = calloc(n + 1, sizeof(*pids));
+
+	/* In inode order, as listeners_owners sorts them: pids[i] is idx[i]'s owner. */
+	sort_base = v;
+	qsort(idx, n, sizeof(*idx), by_inode);
+	for (size_t i = 0; inodes && i < n; i++)
+		inodes[i] = v[idx[i]].inode;
+	if (inodes && pids)
+		listeners_owners(inodes, n, pids);
+	for (size_t i = 0; i < n; i++)
+		report(site_on(set, &v[idx[i]]), &v[idx[i]], inodes && pids ? pids[i] : 0);
+	free(inodes);
+	free(pids);
 }
 
 /* Is some site still settling or in a job (about to move its own listener)? O(sites), at
@@ -65,7 +94,7 @@ static void stale_check(void *arg)
 	struct sites *set = arg;
 	struct listener *v = NULL;
 	struct stale *now = NULL;
-	size_t n = 0, nnow = 0;
+	size_t n = 0, nnow = 0, nfresh = 0, *fresh;
 
 	/* A job in flight is moving listeners itself (a renumbering's old sockets close with
 	 * its reload): look once it is over, not at a thousand sockets about to go. */
@@ -78,7 +107,8 @@ static void stale_check(void *arg)
 		return;
 	}
 	now = calloc(n + 1, sizeof(*now));
-	for (size_t i = 0; now && i < n; i++) {
+	fresh = calloc(n + 1, sizeof(*fresh));
+	for (size_t i = 0; now && fresh && i < n; i++) {
 		const struct listener *l = &v[i];
 		const struct site *site;
 		char ep[ENDPOINT_STRLEN];
@@ -97,8 +127,10 @@ static void stale_check(void *arg)
 				  site->failover.track_file ? "failover standby" : "on_change = ignore");
 			continue;
 		}
-		report(site, l);
+		fresh[nfresh++] = i;
 	}
+	report_all(set, v, fresh, nfresh);
+	free(fresh);
 	free(v);
 	/* Remember what is stale now: reported once while it lasts, again if it recurs. */
 	free(set->stale);

@@ -408,6 +408,8 @@ static void test_servers(void **state)
 	assert_string_equal(c->server->name, "/bin/true x");
 	assert_int_equal(c->server->type, SRV_NGINX);
 	assert_null(c->server->check);
+	assert_false(c->server->reload_default);   /* the operator's: run as written */
+	assert_false(policy_server(p, "web")->reload_default);
 	assert_int_equal(p->warnings->n, 0);
 	policy_free(p);
 }
