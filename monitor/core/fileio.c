@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,71 +93,186 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A temporary file in dfd beside base, holding buf (mode kept from an existing base):
+ * fdatasync'd when sync. tmp receives its name. 0, or -errno (nothing left behind).
+ */
+static int stage(int dfd, const char *base, const void *buf, size_t len, mode_t mode, bool sync,
+		 char *tmp, size_t tmplen)
+{
+	struct stat st;
+	int fd = -1, err = 0;
+
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (!S_ISREG(st.st_mode))
+			return -EINVAL;
+		mode = st.st_mode & 07777;
+	}
+	/* A dot name the server's include globs (*.conf) will not pick up half-written. */
+	for (int tries = 0;; tries++) {
+		snprintf(tmp, tmplen, ".%.200s" TEMP_TAG "%08lx", base, random());
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST || tries > 16)
+			break;
+	}
+	if (fd < 0)
+		return -errno;
+	/* fdatasync: the data and the size must be on disk before the name points at them. */
+	if (fchmod(fd, mode) < 0 || (err = write_all(fd, buf, len)) < 0 ||
+	    (sync && fdatasync(fd) < 0))
+		err = err ? err : -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (err)
+		unlinkat(dfd, tmp, 0);
+	return err;
+}
+
 int file_replace(const char *path, const void *buf, size_t len, mode_t mode)
 {
 	char *dir = NULL, tmp[NAME_MAX + 1];
 	const char *base;
-	int dfd = -1, fd = -1, err;
-	struct stat st;
+	int dfd, err;
 
 	err = split(path, &dir, &base);
 	if (err)
 		return err;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
+	free(dir);
+	if (dfd < 0)
+		return -errno;
+	err = stage(dfd, base, buf, len, mode, true, tmp, sizeof(tmp));
+	if (!err && renameat(dfd, tmp, dfd, base) < 0) {
 		err = -errno;
-		goto out;
-	}
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISLNK(st.st_mode)) {
-			err = -ELOOP;
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			err = -EINVAL;
-			goto out;
-		}
-		mode = st.st_mode & 07777;
-	}
-	/* A dot name the server's include globs (*.conf) will not pick up half-written. */
-	for (int tries = 0;; tries++) {
-		snprintf(tmp, sizeof(tmp), ".%.200s" TEMP_TAG "%08lx", base, random());
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd >= 0 || errno != EEXIST || tries > 16)
-			break;
-	}
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	/* fdatasync: the data and the size must be on disk before the name points at them. */
-	if (fchmod(fd, mode) < 0 || (err = write_all(fd, buf, len)) < 0 || fdatasync(fd) < 0) {
-		err = err ? err : -errno;
-		goto unlink;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err = -errno;
-		goto unlink;
-	}
-	fd = -1;
-	if (renameat(dfd, tmp, dfd, base) < 0) {
-		err = -errno;
-		goto unlink;
+		unlinkat(dfd, tmp, 0);
 	}
 	/* The rename is durable only once the directory is. */
-	if (fsync(dfd) < 0)
+	if (!err && fsync(dfd) < 0)
 		err = -errno;
-	goto out;
-unlink:
-	unlinkat(dfd, tmp, 0);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	free(dir);
+	close(dfd);
 	return err;
+}
+
+/* One directory open at a time, for files that mostly share one (a job's targets). */
+struct dircache {
+	char *dir;
+	int fd;
+};
+
+static int dir_of(struct dircache *c, const char *path, const char **base)
+{
+	char *dir;
+
+	if (split(path, &dir, base) < 0)
+		return -1;
+	if (c->dir && !strcmp(c->dir, dir)) {
+		free(dir);
+		return c->fd;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->dir);
+	c->dir = dir;
+	c->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return c->fd;
+}
+
+static void dir_close(struct dircache *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->dir);
+	*c = (struct dircache){ .fd = -1 };
+}
+
+static bool has(const unsigned long long *v, size_t n, unsigned long long x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* Is v[0..n) holding x? Adds it if not (v has room for n + 1). */
+static bool seen(unsigned long long *v, size_t *n, unsigned long long x)
+{
+	if (has(v, *n, x))
+		return true;
+	v[(*n)++] = x;
+	return false;
+}
+
+size_t file_replace_many(const struct file_write *w, size_t n, int *err)
+{
+	char (*tmp)[NAME_MAX + 1] = calloc(n + 1, sizeof(*tmp));
+	unsigned long long *ids = calloc(2 * n + 2, sizeof(*ids));   /* seen, then failed */
+	bool *done = calloc(n + 1, sizeof(*done));                    /* replaced one by one */
+	struct dircache c = { .fd = -1 };
+	size_t nids = 0, nbad = 0, failed = 0;
+	const char *base;
+	struct stat st;
+	int dfd;
+
+	if (!tmp || !ids || !done) {
+		free(tmp);
+		free(ids);
+		free(done);
+		for (size_t i = 0; i < n; i++)
+			failed += (err[i] = file_replace(w[i].path, w[i].buf, w[i].len, w[i].mode)) < 0;
+		return failed;
+	}
+	/* Written, not yet durable. */
+	for (size_t i = 0; i < n; i++) {
+		dfd = dir_of(&c, w[i].path, &base);
+		err[i] = dfd < 0 ? -errno : stage(dfd, base, w[i].buf, w[i].len, w[i].mode, false,
+						 tmp[i], sizeof(tmp[i]));
+	}
+	/* Durable together: one syncfs per filesystem, before any name points at the data. A
+	 * filesystem where syncfs fails has its files replaced one by one instead. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long dev;
+		if (err[i] || (dfd = dir_of(&c, w[i].path, &base)) < 0 || fstat(dfd, &st) < 0)
+			continue;
+		dev = (unsigned long long)st.st_dev;
+		if (!seen(ids, &nids, dev) && syncfs(dfd) < 0)
+			ids[n + 1 + nbad++] = dev;
+		if (has(ids + n + 1, nbad, dev)) {
+			unlinkat(dfd, tmp[i], 0);
+			err[i] = file_replace(w[i].path, w[i].buf, w[i].len, w[i].mode);
+			done[i] = true;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (err[i] || done[i])
+			continue;
+		if ((dfd = dir_of(&c, w[i].path, &base)) < 0) {
+			err[i] = -errno;
+			continue;
+		}
+		if (renameat(dfd, tmp[i], dfd, base) < 0) {
+			err[i] = -errno;
+			unlinkat(dfd, tmp[i], 0);
+		}
+	}
+	/* The renames are durable once their directories are: each once. */
+	nids = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (err[i] || done[i] || (dfd = dir_of(&c, w[i].path, &base)) < 0 ||
+		    fstat(dfd, &st) < 0)
+			continue;
+		if (!seen(ids, &nids, (unsigned long long)st.st_ino ^
+			  ((unsigned long long)st.st_dev << 32)) && fsync(dfd) < 0)
+			err[i] = -errno;
+	}
+	dir_close(&c);
+	for (size_t i = 0; i < n; i++)
+		failed += err[i] < 0;
+	free(tmp);
+	free(ids);
+	free(done);
+	return failed;
 }
 
 int file_clean_temps(const char *path)

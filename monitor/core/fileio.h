@@ -20,6 +20,22 @@ int file_read(const char *path, size_t max, char **buf, size_t *len);
  */
 int file_replace(const char *path, const void *buf, size_t len, mode_t mode);
 
+/* One file of a file_replace_many. */
+struct file_write {
+	const char *path;
+	const void *buf;
+	size_t len;
+	mode_t mode;
+};
+
+/*
+ * file_replace for n files at once, at the cost of one: each is written to its temporary
+ * file, then all are made durable by one syncfs per filesystem, then each is renamed over
+ * its path, then each directory is fsync'd once. Every rename stays atomic. err[i] is 0 or
+ * -errno per file (a failed one is untouched); returns how many failed.
+ */
+size_t file_replace_many(const struct file_write *w, size_t n, int *err);
+
 /*
  * Removes temporary files file_replace left beside path when the process was killed
  * mid-write (they are dot files the server never reads). Returns how many were removed.

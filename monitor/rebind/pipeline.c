@@ -517,26 +517,8 @@ static bool write_all(struct pipe_job *j)
 {
 	bool written = false;
 
-	for (size_t i = 0; i < j->n; i++) {
-		struct pipe_item *it = &j->items[i];
-		if (it->outcome != PO_PENDING)
-			continue;
-		if (targets_prepare(it) < 0) {
-			item_fail(j, it);
-			continue;
-		}
-		if (j->env.dry_run) {
-			targets_log_dry_run(it, driver_can_reload(j->srv));
-			it->outcome = PO_DRY_RUN;
-			j->active--;
-		} else if (targets_write(it) < 0) {
-			/* Out at once, so the server never reloads half of this site's files. */
-			targets_restore(it);
-			item_fail(j, it);
-		} else {
-			written |= targets_written(it) || it->force_reload;
-		}
-	}
+	j->active -= targets_write_all(j->items, j->n, j->env.dry_run, driver_can_reload(j->srv),
+				       &written);
 	return written;
 }
 

@@ -101,7 +101,8 @@ bool targets_changed(const struct pipe_item *it)
 	return false;
 }
 
-int targets_write(struct pipe_item *it)
+/* One item's changed targets, each made durable on its own (the fallback). */
+static int write_one(struct pipe_item *it)
 {
 	for (size_t i = 0; i < it->nt; i++) {
 		struct pipe_tgt *t = &it->t[i];
@@ -117,6 +118,97 @@ int targets_write(struct pipe_item *it)
 		it->rewrote = true;
 	}
 	return 0;
+}
+
+/* Takes it out of the job: its files back as they were, failed (it->reason set). */
+static void drop(struct pipe_item *it)
+{
+	targets_restore(it);
+	it->outcome = PO_FAILED;
+}
+
+/* The changed targets of the items v[0..n), written together; a failed item is dropped. */
+static void write_together(struct pipe_item **v, size_t n)
+{
+	size_t nw = 0, k = 0;
+	struct file_write *w;
+	int *err;
+	size_t *who;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < v[i]->nt; t++)
+			nw += changed(&v[i]->t[t]);
+	w = calloc(nw + 1, sizeof(*w));
+	err = calloc(nw + 1, sizeof(*err));
+	who = calloc(nw + 1, sizeof(*who));
+	if (!w || !err || !who) {
+		for (size_t i = 0; i < n; i++)
+			if (write_one(v[i]) < 0)
+				drop(v[i]);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < v[i]->nt; t++)
+			if (changed(&v[i]->t[t])) {
+				w[k] = (struct file_write){ .path = v[i]->site->targets[t].output,
+					.buf = v[i]->t[t].new, .len = v[i]->t[t].newlen, .mode = 0644 };
+				who[k++] = i * 65536 + t;   /* targets per site are few */
+			}
+	file_replace_many(w, nw, err);
+	for (k = 0; k < nw; k++) {
+		struct pipe_item *it = v[who[k] / 65536];
+		if (err[k] < 0) {
+			it->hint = fix_for(err[k]);
+			snprintf(it->reason, sizeof(it->reason), "cannot write %s: %s", w[k].path,
+				 why(err[k]));
+			it->outcome = PO_FAILED;       /* dropped below, all its files back */
+			continue;
+		}
+		it->t[who[k] % 65536].written = true;
+		it->rewrote = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->outcome == PO_FAILED)
+			drop(v[i]);
+out:
+	free(w);
+	free(err);
+	free(who);
+}
+
+size_t targets_write_all(struct pipe_item *items, size_t n, bool dry_run, bool can_reload,
+			 bool *written)
+{
+	struct pipe_item **v = calloc(n + 1, sizeof(*v));
+	size_t nv = 0, out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct pipe_item *it = &items[i];
+		if (it->outcome != PO_PENDING)
+			continue;
+		if (targets_prepare(it) < 0) {
+			it->outcome = PO_FAILED;
+			out++;
+		} else if (dry_run) {
+			targets_log_dry_run(it, can_reload);
+			it->outcome = PO_DRY_RUN;
+			out++;
+		} else if (v) {
+			v[nv++] = it;
+		} else if (write_one(it) < 0) {
+			drop(it);
+			out++;
+		}
+	}
+	write_together(v, nv);
+	for (size_t i = 0; i < nv; i++) {
+		if (v[i]->outcome == PO_FAILED)
+			out++;
+		else
+			*written |= targets_written(v[i]) || v[i]->force_reload;
+	}
+	free(v);
+	return out;
 }
 
 bool targets_written(const struct pipe_item *it)

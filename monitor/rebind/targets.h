@@ -9,8 +9,16 @@
 int targets_prepare(struct pipe_item *it);
 /* Would writing change any file? */
 bool targets_changed(const struct pipe_item *it);
-/* Writes the targets whose content changes (atomically). 0, or -1 (it->reason). */
-int targets_write(struct pipe_item *it);
+/*
+ * A job's files: every pending item rendered (targets_prepare), then the targets whose
+ * content changes written, all made durable together (one syncfs: file_replace_many), each
+ * rename atomic. An item that cannot be rendered or written fails (it->reason; its files
+ * back as they were, so the server never reloads half of a site); in a dry run each is
+ * logged instead (PO_DRY_RUN). Returns how many items left the job; *written |= whether
+ * anything was written (or must be re-read: force_reload).
+ */
+size_t targets_write_all(struct pipe_item *items, size_t n, bool dry_run, bool can_reload,
+			 bool *written);
 /* Did targets_write write anything (that a restore would undo)? */
 bool targets_written(const struct pipe_item *it);
 /*
