@@ -455,16 +455,20 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 }
 
 /*
- * The batch window: a renumbering reaches the sites of one server over a few milliseconds
- * (their settle timers run out one after the other). When another site of this server is
- * about to decide, the job waits for it, up to BATCH_WINDOW_MS after the first site became
- * due, so that all of them share one reload. A lone change never waits.
+ * The batch window: a renumbering reaches the sites of one server over a while (the kernel
+ * removes a few hundred addresses in ~0.3 s, and their settle timers run out one after the
+ * other). While another site of this server is about to decide (within BATCH_WINDOW_MS of
+ * now), the job waits for it: the window slides as long as sites keep deciding, up to
+ * settle_ms (at least BATCH_WINDOW_MS) after the first became due, so that all of them share
+ * one reload. A lone change never waits.
  */
 static uint64_t batch_wait(const struct sites *set, const struct site *server, uint64_t now)
 {
-	uint64_t until = 0;
+	unsigned span = set->pol->settle_ms > BATCH_WINDOW_MS ? set->pol->settle_ms
+			: BATCH_WINDOW_MS;
+	uint64_t until = 0, cap = set->due_since + span;
 
-	if (!server->server || now >= set->due_since + BATCH_WINDOW_MS)
+	if (!server->server || now >= cap)
 		return 0;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct siteinfo *si = &set->v[i];
@@ -474,7 +478,7 @@ static uint64_t batch_wait(const struct sites *set, const struct site *server, u
 		if (si->settle.when > until)
 			until = si->settle.when;
 	}
-	return until > set->due_since + BATCH_WINDOW_MS ? set->due_since + BATCH_WINDOW_MS : until;
+	return until > cap ? cap : until;
 }
 
 static void on_batch_window(void *arg)
