@@ -82,11 +82,39 @@ static void collect_one(struct nl_object *obj, void *arg)
 			x->any = false;
 	x->port = ntohs(idiagnl_msg_get_sport(m));    /* kept in network order by libnl */
 	x->inode = idiagnl_msg_get_inode(m);
-	/* The per-family dumps can return the same socket twice. */
-	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].inode == x->inode && x->inode)
-			return;
 	c->n++;
+}
+
+static int by_socket(const void *a, const void *b)
+{
+	const struct listener *x = a, *y = b;
+
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+/* Port, family, address: the order listeners_serve searches in. */
+static int by_endpoint(const void *a, const void *b)
+{
+	const struct listener *x = a, *y = b;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->addr.family != y->addr.family)
+		return x->addr.family < y->addr.family ? -1 : 1;
+	return memcmp(x->addr.u.b, y->addr.u.b, ipaddr_len(&x->addr));
+}
+
+/* The per-family dumps can return the same socket twice: once each, then in search order. */
+static size_t sort_unique(struct listener *v, size_t n)
+{
+	size_t k = 0;
+
+	qsort(v, n, sizeof(*v), by_socket);
+	for (size_t i = 0; i < n; i++)
+		if (!k || !v[i].inode || v[i].inode != v[k - 1].inode)
+			v[k++] = v[i];
+	qsort(v, k, sizeof(*v), by_endpoint);
+	return k;
 }
 
 int listeners_dump(struct listeners *l, struct listener **out, size_t *n)
@@ -113,23 +141,22 @@ int listeners_dump(struct listeners *l, struct listener **out, size_t *n)
 		return -1;
 	}
 	*out = c.v;
-	*n = c.n;
+	*n = sort_unique(c.v, c.n);
 	return 0;
 }
 
 bool listeners_serve(const struct listener *v, size_t n, const struct ipaddr *a, unsigned port)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].port != port)
-			continue;
-		/* Family-exact: a [::] listener may be v6only (nginx's default), so it proves
-		 * nothing for IPv4; the handshake that follows is the real proof anyway. */
-		if (v[i].any && v[i].addr.family == a->family)
-			return true;
-		if (ipaddr_eq(&v[i].addr, a))
-			return true;
-	}
-	return false;
+	struct listener key = { .addr = { .family = a->family }, .port = port };
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return false;
+	/* Family-exact: a [::] listener may be v6only (nginx's default), so it proves nothing
+	 * for IPv4; the handshake that follows is the real proof anyway. */
+	if (bsearch(&key, v, n, sizeof(*v), by_endpoint))
+		return true;
+	memcpy(key.addr.u.b, a->u.b, ipaddr_len(a));
+	return bsearch(&key, v, n, sizeof(*v), by_endpoint) != NULL;
 }
 
 static int by_inode(const void *a, const void *b)

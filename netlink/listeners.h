@@ -21,11 +21,13 @@ struct listeners;
 struct listeners *listeners_open(void);
 void listeners_close(struct listeners *l);
 /*
- * Dumps the listening TCP sockets (IPv4 and IPv6). *out is malloc'd (free it).
- * A short, bounded request: the kernel filters by state, so only listeners come back.
+ * Dumps the listening TCP sockets (IPv4 and IPv6), each once, sorted by port, family and
+ * address. *out is malloc'd (free it). A short, bounded request: the kernel filters by
+ * state, so only listeners come back.
  */
 int listeners_dump(struct listeners *l, struct listener **out, size_t *n);
-/* Is something listening on a:port, or on the wildcard address of a's family for port? */
+/* Is something listening on a:port, or on the wildcard address of a's family for port?
+ * v as listeners_dump returns it (sorted): O(log n). */
 bool listeners_serve(const struct listener *v, size_t n, const struct ipaddr *a, unsigned port);
 /*
  * The pids owning the socket inodes[n] (0: not found), by one scan of /proc however many
