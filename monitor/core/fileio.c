@@ -93,6 +93,21 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* An existing file keeps its mode; a symlink or a non-regular file is refused. */
+static int keep_mode(int dfd, const char *base, mode_t *mode)
+{
+	struct stat st;
+
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	*mode = st.st_mode & 07777;
+	return 0;
+}
+
 /*
  * A temporary file in dfd beside base, holding buf (mode kept from an existing base):
  * fdatasync'd when sync. tmp receives its name. 0, or -errno (nothing left behind).
@@ -100,16 +115,10 @@ static int write_all(int fd, const void *buf, size_t len)
 static int stage(int dfd, const char *base, const void *buf, size_t len, mode_t mode, bool sync,
 		 char *tmp, size_t tmplen)
 {
-	struct stat st;
-	int fd = -1, err = 0;
+	int fd = -1, err = keep_mode(dfd, base, &mode);
 
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISLNK(st.st_mode))
-			return -ELOOP;
-		if (!S_ISREG(st.st_mode))
-			return -EINVAL;
-		mode = st.st_mode & 07777;
-	}
+	if (err)
+		return err;
 	/* A dot name the server's include globs (*.conf) will not pick up half-written. */
 	for (int tries = 0;; tries++) {
 		snprintf(tmp, tmplen, ".%.200s" TEMP_TAG "%08lx", base, random());
@@ -204,74 +213,123 @@ static bool seen(unsigned long long *v, size_t *n, unsigned long long x)
 	return false;
 }
 
-size_t file_replace_many(const struct file_write *w, size_t n, int *err)
+/* A file_replace_many in progress: its files, their fates, one directory open at a time. */
+struct many {
+	const struct file_write *w;
+	size_t n;
+	int *err;
+	char (*tmp)[NAME_MAX + 1];
+	bool *done;                    /* replaced one by one (its filesystem's syncfs failed) */
+	unsigned long long *ids;       /* filesystems or directories seen, n + 1 */
+	unsigned long long *bad;       /* filesystems whose syncfs failed, n + 1 */
+	size_t nids, nbad;
+	struct dircache c;
+};
+
+/* The open directory of file i, or -1 (err[i] set); skipped: already failed or done. */
+static int dir_for(struct many *m, size_t i, const char **base)
 {
-	char (*tmp)[NAME_MAX + 1] = calloc(n + 1, sizeof(*tmp));
-	unsigned long long *ids = calloc(2 * n + 2, sizeof(*ids));   /* seen, then failed */
-	bool *done = calloc(n + 1, sizeof(*done));                    /* replaced one by one */
-	struct dircache c = { .fd = -1 };
-	size_t nids = 0, nbad = 0, failed = 0;
+	int dfd;
+
+	if (m->err[i] || m->done[i])
+		return -1;
+	if ((dfd = dir_of(&m->c, m->w[i].path, base)) < 0)
+		m->err[i] = -errno;
+	return dfd;
+}
+
+/* Written, not yet durable. */
+static void stage_all(struct many *m)
+{
+	const char *base;
+	int dfd;
+
+	for (size_t i = 0; i < m->n; i++)
+		if ((dfd = dir_for(m, i, &base)) >= 0)
+			m->err[i] = stage(dfd, base, m->w[i].buf, m->w[i].len, m->w[i].mode, false,
+					  m->tmp[i], sizeof(m->tmp[i]));
+}
+
+/* Durable together: one syncfs per filesystem, before any name points at the data. A
+ * filesystem where syncfs fails has its files replaced one by one instead. */
+static void sync_all(struct many *m)
+{
+	const struct file_write *w = m->w;
 	const char *base;
 	struct stat st;
 	int dfd;
 
-	if (!tmp || !ids || !done) {
-		free(tmp);
-		free(ids);
-		free(done);
+	m->nids = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if ((dfd = dir_for(m, i, &base)) < 0 || fstat(dfd, &st) < 0)
+			continue;
+		if (!seen(m->ids, &m->nids, st.st_dev) && syncfs(dfd) < 0)
+			m->bad[m->nbad++] = st.st_dev;
+		if (has(m->bad, m->nbad, st.st_dev)) {
+			unlinkat(dfd, m->tmp[i], 0);
+			m->err[i] = file_replace(w[i].path, w[i].buf, w[i].len, w[i].mode);
+			m->done[i] = true;
+		}
+	}
+}
+
+static void rename_all(struct many *m)
+{
+	const char *base;
+	int dfd;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if ((dfd = dir_for(m, i, &base)) < 0)
+			continue;
+		if (renameat(dfd, m->tmp[i], dfd, base) < 0) {
+			m->err[i] = -errno;
+			unlinkat(dfd, m->tmp[i], 0);
+		}
+	}
+}
+
+/* The renames are durable once their directories are: each once. */
+static void fsync_dirs(struct many *m)
+{
+	const char *base;
+	struct stat st;
+	int dfd;
+
+	m->nids = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if ((dfd = dir_for(m, i, &base)) < 0 || fstat(dfd, &st) < 0)
+			continue;
+		if (!seen(m->ids, &m->nids, st.st_ino ^ ((unsigned long long)st.st_dev << 32)) &&
+		    fsync(dfd) < 0)
+			m->err[i] = -errno;
+	}
+}
+
+size_t file_replace_many(const struct file_write *w, size_t n, int *err)
+{
+	struct many m = { .w = w, .n = n, .err = err, .c = { .fd = -1 } };
+	size_t failed = 0;
+
+	memset(err, 0, n * sizeof(*err));
+	m.tmp = calloc(n + 1, sizeof(*m.tmp));
+	m.done = calloc(n + 1, sizeof(*m.done));
+	m.ids = calloc(2 * n + 2, sizeof(*m.ids));
+	m.bad = m.ids ? m.ids + n + 1 : NULL;
+	if (m.tmp && m.done && m.ids) {
+		stage_all(&m);
+		sync_all(&m);
+		rename_all(&m);
+		fsync_dirs(&m);
+		dir_close(&m.c);
+	} else {
 		for (size_t i = 0; i < n; i++)
-			failed += (err[i] = file_replace(w[i].path, w[i].buf, w[i].len, w[i].mode)) < 0;
-		return failed;
-	}
-	/* Written, not yet durable. */
-	for (size_t i = 0; i < n; i++) {
-		dfd = dir_of(&c, w[i].path, &base);
-		err[i] = dfd < 0 ? -errno : stage(dfd, base, w[i].buf, w[i].len, w[i].mode, false,
-						 tmp[i], sizeof(tmp[i]));
-	}
-	/* Durable together: one syncfs per filesystem, before any name points at the data. A
-	 * filesystem where syncfs fails has its files replaced one by one instead. */
-	for (size_t i = 0; i < n; i++) {
-		unsigned long long dev;
-		if (err[i] || (dfd = dir_of(&c, w[i].path, &base)) < 0 || fstat(dfd, &st) < 0)
-			continue;
-		dev = (unsigned long long)st.st_dev;
-		if (!seen(ids, &nids, dev) && syncfs(dfd) < 0)
-			ids[n + 1 + nbad++] = dev;
-		if (has(ids + n + 1, nbad, dev)) {
-			unlinkat(dfd, tmp[i], 0);
 			err[i] = file_replace(w[i].path, w[i].buf, w[i].len, w[i].mode);
-			done[i] = true;
-		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (err[i] || done[i])
-			continue;
-		if ((dfd = dir_of(&c, w[i].path, &base)) < 0) {
-			err[i] = -errno;
-			continue;
-		}
-		if (renameat(dfd, tmp[i], dfd, base) < 0) {
-			err[i] = -errno;
-			unlinkat(dfd, tmp[i], 0);
-		}
-	}
-	/* The renames are durable once their directories are: each once. */
-	nids = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (err[i] || done[i] || (dfd = dir_of(&c, w[i].path, &base)) < 0 ||
-		    fstat(dfd, &st) < 0)
-			continue;
-		if (!seen(ids, &nids, (unsigned long long)st.st_ino ^
-			  ((unsigned long long)st.st_dev << 32)) && fsync(dfd) < 0)
-			err[i] = -errno;
-	}
-	dir_close(&c);
 	for (size_t i = 0; i < n; i++)
 		failed += err[i] < 0;
-	free(tmp);
-	free(ids);
-	free(done);
+	free(m.tmp);
+	free(m.done);
+	free(m.ids);
 	return failed;
 }
 

@@ -110,6 +110,13 @@ static void settle_timers(struct siteinfo *si, unsigned a)
 		loop_arm(L, &si->settle, now_ms());
 	if ((a & FA_SETTLE_SOON) && !timer_armed(&si->settle))
 		loop_arm(L, &si->settle, now_ms());
+}
+
+/* The reminder, re-verification and retry timers. */
+static void other_timers(struct siteinfo *si, unsigned a)
+{
+	struct loop *L = si->set->L;
+
 	if (a & FA_REMIND_CANCEL)
 		loop_cancel(L, &si->remind);
 	if (a & FA_REVERIFY_CANCEL)
@@ -208,32 +215,43 @@ static int cert_for(struct siteinfo *si, bool initial, const struct ipaddr *to,
 	return 0;
 }
 
-/* Joins a job: a rebind re-checks the certificate (it may have been renewed, or broken). */
-void act_start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
-		   struct where at)
+/* The certificate a job to `to` proves is there (issued first, if the site issues its
+ * own), or not now (said, or issuing). */
+static bool cert_ready(struct siteinfo *si, bool initial, const struct ipaddr *to,
+		       struct where at)
 {
-	char ep[ENDPOINT_STRLEN];
 	bool issues = si->cfg->issue.command || si->cfg->cert_per_address;
 
 	/* A failover standby cannot issue (only the VIP's holder can): it shows what it has. */
 	if (issues && si->fsm.failover && !decide_bound(si->cfg, to, si->set->tab))
 		issues = false;
-	if (issues && cert_for(si, initial, to, at) <= 0)
+	if (issues)
+		return cert_for(si, initial, to, at) > 0;
+	/* A rebind re-checks the certificate (it may have been renewed, or broken). */
+	return initial || certwatch_recheck(si, NULL) >= 0;
+}
+
+/* san_check for a rebind to `to`: warned about, or (require) refused. */
+static bool san_refused(struct siteinfo *si, bool initial, const struct ipaddr *to)
+{
+	char ep[ENDPOINT_STRLEN];
+	bool refuse = si->cfg->san_check == SAN_REQUIRE;
+
+	if (initial || si->cfg->wildcard || si->cfg->san_check == SAN_OFF ||
+	    cert_covers(si->pending.leaf ? &si->pending : &si->cert, to, si->cfg->server_name))
+		return false;
+	sitelog_cert_mismatch(si, endpoint_str(to, si->cfg->port, ep, sizeof(ep)), refuse);
+	if (refuse)
+		tell_operator(si, false, "the certificate does not cover the new address");
+	return refuse;
+}
+
+/* Joins a job, once its certificate is there and covers the new address. */
+void act_start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
+		   struct where at)
+{
+	if (!cert_ready(si, initial, to, at) || san_refused(si, initial, to))
 		return;
-	if (!issues && !initial && certwatch_recheck(si, NULL) < 0)
-		return;
-	if (!initial && !si->cfg->wildcard && si->cfg->san_check != SAN_OFF &&
-	    !cert_covers(si->pending.leaf ? &si->pending : &si->cert, to, si->cfg->server_name)) {
-		bool refuse = si->cfg->san_check == SAN_REQUIRE;
-		sitelog_cert_mismatch(si, endpoint_str(to, si->cfg->port, ep, sizeof(ep)), refuse);
-		if (refuse) {
-			if (si->op_done)
-				si->op_done(si->op_arg, false,
-					    "the certificate does not cover the new address");
-			si->op_done = NULL;
-			return;
-		}
-	}
 	if (jobs_add(si, si->cfg->wildcard ? NULL : to, at, initial) < 0) {
 		log_warnx("site %s: out of memory queueing its rebind", si->cfg->name);
 		return;
@@ -241,11 +259,9 @@ void act_start_job(struct siteinfo *si, bool initial, const struct ipaddr *to,
 	sitefsm_job_started(&si->fsm);
 }
 
-static void apply_with(struct siteinfo *si, unsigned a, const struct decision *dec)
+/* What a transition asks to be said (address events). */
+static void apply_logs(struct siteinfo *si, unsigned a, const struct decision *dec)
 {
-	struct sites *set = si->set;
-
-	settle_timers(si, a);
 	if (a & FA_LOG_QUIET)
 		sitelog_back_quietly(si);
 	if (a & FA_LOG_RESTORED)
@@ -255,6 +271,15 @@ static void apply_with(struct siteinfo *si, unsigned a, const struct decision *d
 			     a & FA_ALERT_LOST);
 	if (a & FA_LOG_NOCAND)
 		sitelog_nocand(si);
+}
+
+static void apply_with(struct siteinfo *si, unsigned a, const struct decision *dec)
+{
+	struct sites *set = si->set;
+
+	settle_timers(si, a);
+	other_timers(si, a);
+	apply_logs(si, a, dec);
 	if (a & FA_WAITLIST)
 		set_waiting_list(si);
 	if ((a & FA_REINDEX) && siteindex_update(&set->index, si) < 0)

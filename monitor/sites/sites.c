@@ -193,61 +193,52 @@ static void carry_binding(struct siteinfo *si, const struct sitefsm *old)
 	act_apply(si, sitefsm_carry(&si->fsm, old, present, addrent_where(e)));
 }
 
-int sites_replace(struct sites *set, const struct policy *np)
-{
-	struct siteinfo *ns, *os = set->v;
-	size_t on = set->n;
-
+/* What becomes of each new site i: carried over whole, or set up anew keeping prev[i]. */
+struct replace {
+	struct siteinfo *ns;
 	struct sitefsm *prev;
 	bool *has_prev, *fresh;
+};
 
-	/* Default-binding probes point into the old table; a reload looks again. */
-	defaults_free(set);
-	ns = calloc(np->nsites + 1, sizeof(*ns));
-	prev = calloc(np->nsites + 1, sizeof(*prev));
-	has_prev = calloc(np->nsites + 1, sizeof(*has_prev));
-	fresh = calloc(np->nsites + 1, sizeof(*fresh));
-	if (!ns || !prev || !has_prev || !fresh) {
-		free(ns);
-		free(prev);
-		free(has_prev);
-		free(fresh);
-		return -1;
-	}
+/* Unchanged sites move into the new table; edited ones at the same endpoint keep prev. */
+static void pair_sites(struct sites *set, const struct policy *np, struct replace *r)
+{
+	struct siteinfo *os = set->v;
+
 	for (size_t i = 0; i < np->nsites; i++)
-		for (size_t k = 0; k < on; k++) {
+		for (size_t k = 0; k < set->n; k++) {
 			if (!os[k].cfg || strcmp(os[k].cfg->name, np->sites[i].name))
 				continue;
 			if (site_equal(os[k].cfg, &np->sites[i])) {
-				carry_over(set, &os[k], &ns[i], &np->sites[i]);
+				carry_over(set, &os[k], &r->ns[i], &np->sites[i]);
 			} else if (same_binding(os[k].cfg, &np->sites[i])) {
-				prev[i] = os[k].fsm;
-				has_prev[i] = true;
+				r->prev[i] = os[k].fsm;
+				r->has_prev[i] = true;
 			}
 		}
-	for (size_t k = 0; k < on; k++) {
-		if (!os[k].cfg)
+}
+
+/* What is left of the old table goes (a site no longer in the policy is said). */
+static void release_old(struct sites *set, const struct policy *np)
+{
+	for (size_t k = 0; k < set->n; k++) {
+		struct siteinfo *os = &set->v[k];
+		if (!os->cfg)
 			continue;
-		if (!policy_site(np, os[k].cfg->name))
+		if (!policy_site(np, os->cfg->name))
 			log_msg(LOG_NOTICE, "event=site-removed site=%s reason=\"removed from the "
-				"policy; its files are left as they are\"", os[k].cfg->name);
-		site_release(set, &os[k]);
+				"policy; its files are left as they are\"", os->cfg->name);
+		site_release(set, os);
 	}
-	free(os);
-	set->pol = np;
-	set->v = ns;
-	set->n = np->nsites;
-	set->waiting = NULL;
-	index_build(set);
-	/* New and edited sites are set up before the track files are counted. */
-	for (size_t i = 0; i < set->n; i++)
-		if ((fresh[i] = !ns[i].cfg))
-			site_setup(set, &ns[i], &np->sites[i], NULL);
-	if (failover_tracks(set) < 0)
-		log_warnx("out of memory setting up the failover sites' track files");
+	free(set->v);
+}
+
+/* Carried sites look again at what may have changed; new ones are reconciled. */
+static void settle_new(struct sites *set, const struct replace *r)
+{
 	for (size_t i = 0; i < set->n; i++) {
-		struct siteinfo *si = &ns[i];
-		if (!fresh[i]) {
+		struct siteinfo *si = &set->v[i];
+		if (!r->fresh[i]) {
 			/* The waiting list pointed into the old table: rebuilt from the flags. */
 			if (si->fsm.waiting)
 				act_apply(si, FA_WAITLIST);
@@ -256,18 +247,48 @@ int sites_replace(struct sites *set, const struct policy *np)
 			continue;
 		}
 		siteindex_update(&set->index, si);
-		if (has_prev[i])
-			carry_binding(si, &prev[i]);
+		if (r->has_prev[i])
+			carry_binding(si, &r->prev[i]);
 		else
 			reconcile_one(si, NULL);
 	}
-	free(prev);
-	free(has_prev);
-	free(fresh);
-	certnotify_watch_all(set);
-	defaults_check(set, NULL);
-	set->state_dirty = set->status_dirty = set->metrics_dirty = true;
-	return 0;
+}
+
+int sites_replace(struct sites *set, const struct policy *np)
+{
+	size_t n = np->nsites + 1;
+	struct replace r = { .ns = calloc(n, sizeof(*r.ns)), .prev = calloc(n, sizeof(*r.prev)),
+			     .has_prev = calloc(n, sizeof(bool)), .fresh = calloc(n, sizeof(bool)) };
+	int rc = -1;
+
+	/* Default-binding probes point into the old table; a reload looks again. */
+	defaults_free(set);
+	if (r.ns && r.prev && r.has_prev && r.fresh) {
+		pair_sites(set, np, &r);
+		release_old(set, np);
+		set->pol = np;
+		set->v = r.ns;
+		set->n = np->nsites;
+		set->waiting = NULL;
+		index_build(set);
+		/* New and edited sites are set up before the track files are counted. */
+		for (size_t i = 0; i < set->n; i++)
+			if ((r.fresh[i] = !r.ns[i].cfg))
+				site_setup(set, &r.ns[i], &np->sites[i], NULL);
+		if (failover_tracks(set) < 0)
+			log_warnx("out of memory setting up the failover sites' track files");
+		settle_new(set, &r);
+		certnotify_watch_all(set);
+		defaults_check(set, NULL);
+		set->state_dirty = set->status_dirty = set->metrics_dirty = true;
+		r.ns = NULL;
+		rc = 0;
+	}
+	free(r.ns);
+	free(r.prev);
+	free(r.has_prev);
+	free(r.fresh);
+	return rc;
 }
 
 struct siteinfo *sites_find(struct sites *set, const char *name)

@@ -79,6 +79,21 @@ static void report_all(const struct sites *set, const struct listener *v, size_t
 	free(pids);
 }
 
+/* A listener on an absent address that its site keeps on purpose: not news. */
+static bool expected(const struct sites *set, const struct listener *l)
+{
+	const struct site *site = site_on(set, l);
+	char ep[ENDPOINT_STRLEN];
+
+	if (!site || (site->on_change != ONC_IGNORE && !site->failover.track_file))
+		return false;
+	/* A failover standby listens on its absent VIP on purpose. */
+	log_debug("site %s: listener on absent %s (%s)", site->name,
+		  endpoint_str(&l->addr, l->port, ep, sizeof(ep)),
+		  site->failover.track_file ? "failover standby" : "on_change = ignore");
+	return true;
+}
+
 /* Is some site still settling or in a job (about to move its own listener)? O(sites), at
  * most once per STALE_DELAY_MS while addresses change. */
 static bool deciding(const struct sites *set)
@@ -110,24 +125,13 @@ static void stale_check(void *arg)
 	fresh = calloc(n + 1, sizeof(*fresh));
 	for (size_t i = 0; now && fresh && i < n; i++) {
 		const struct listener *l = &v[i];
-		const struct site *site;
-		char ep[ENDPOINT_STRLEN];
 
 		if (l->any || addrtab_find(set->tab, &l->addr, 0))
 			continue;
 		now[nnow].a = l->addr;
 		now[nnow++].port = l->port;
-		if (was_reported(set, l))
-			continue;
-		site = site_on(set, l);
-		if (site && (site->on_change == ONC_IGNORE || site->failover.track_file)) {
-			/* A failover standby listens on its absent VIP on purpose. */
-			log_debug("site %s: listener on absent %s (%s)", site->name,
-				  endpoint_str(&l->addr, l->port, ep, sizeof(ep)),
-				  site->failover.track_file ? "failover standby" : "on_change = ignore");
-			continue;
-		}
-		fresh[nfresh++] = i;
+		if (!was_reported(set, l) && !expected(set, l))
+			fresh[nfresh++] = i;
 	}
 	report_all(set, v, fresh, nfresh);
 	free(fresh);
