@@ -112,26 +112,20 @@ void ev_begin(struct ev *e, const char *event)
 	ev_add(e, "event", event);
 }
 
-void ev_add(struct ev *e, const char *key, const char *val)
+/* logfmt quotes a value that is empty or holds white space, a quote, = or a backslash. */
+static bool needs_quotes(const char *val)
 {
-	bool quote = !val || !*val;
-
-	if (!strcmp(key, "reason"))
-		snprintf(e->reason, sizeof(e->reason), "%s", val ? val : "");
-
-	if (e->len)
-		put(e, " ", 1);
-	put(e, key, strlen(key));
-	put(e, "=", 1);
-	if (!val)
-		val = "";
+	if (!*val)
+		return true;
 	for (const unsigned char *c = (const unsigned char *)val; *c; c++)
 		if (*c <= ' ' || *c == '"' || *c == '=' || *c == '\\' || *c == 0x7f)
-			quote = true;
-	if (!quote) {
-		put(e, val, strlen(val));
-		return;
-	}
+			return true;
+	return false;
+}
+
+/* val in quotes: quotes and backslashes escaped, control characters as \xNN. */
+static void put_quoted(struct ev *e, const char *val)
+{
 	put(e, "\"", 1);
 	for (const unsigned char *c = (const unsigned char *)val; *c; c++) {
 		char esc[8];
@@ -147,6 +141,22 @@ void ev_add(struct ev *e, const char *key, const char *val)
 		}
 	}
 	put(e, "\"", 1);
+}
+
+void ev_add(struct ev *e, const char *key, const char *val)
+{
+	if (!val)
+		val = "";
+	if (!strcmp(key, "reason"))
+		snprintf(e->reason, sizeof(e->reason), "%s", val);
+	if (e->len)
+		put(e, " ", 1);
+	put(e, key, strlen(key));
+	put(e, "=", 1);
+	if (needs_quotes(val))
+		put_quoted(e, val);
+	else
+		put(e, val, strlen(val));
 }
 
 void ev_addf(struct ev *e, const char *key, const char *fmt, ...)

@@ -68,37 +68,37 @@ static void tell_access(const char *sock)
 			"and join that group (see certbindctl(8))\n");
 }
 
-/* Sends one request line and reads the whole answer (the daemon closes after it). */
-static char *request(const char *sock, const char *line, int timeout_ms)
+/* A connection to the daemon's socket, or -1 (said why, and what to do). */
+static int connect_to(const char *sock)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd;
+	int fd, err;
 
 	if (strlen(sock) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "certbindctl: socket path too long\n");
-		return NULL;
+		return -1;
 	}
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		int err = errno;
-		fprintf(stderr, "certbindctl: cannot reach certbindd at %s: %s\n", sock, strerror(err));
-		if (err == EACCES || err == EPERM)
-			tell_access(sock);
-		else
-			fprintf(stderr, "certbindctl: is it running? (systemctl status certbindd)\n");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	/* A refusal may close the connection before the request is written: read it anyway. */
-	if (dprintf(fd, "%s\n", line) < 0 && errno != EPIPE) {
-		fprintf(stderr, "certbindctl: write to %s: %s\n", sock, strerror(errno));
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return fd;
+	err = errno;
+	fprintf(stderr, "certbindctl: cannot reach certbindd at %s: %s\n", sock, strerror(err));
+	if (err == EACCES || err == EPERM)
+		tell_access(sock);
+	else
+		fprintf(stderr, "certbindctl: is it running? (systemctl status certbindd)\n");
+	if (fd >= 0)
 		close(fd);
-		return NULL;
-	}
+	return -1;
+}
+
+/* The whole answer until the daemon closes (NUL-terminated, malloc'd), or NULL (said). */
+static char *read_answer(int fd, int timeout_ms)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -116,21 +116,38 @@ static char *request(const char *sock, const char *line, int timeout_ms)
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			close(fd);
-			if (!len) {
-				fprintf(stderr, "certbindctl: certbindd closed the connection\n");
-				free(buf);
-				return NULL;
-			}
+		if (n > 0) {
+			len += (size_t)n;
+			continue;
+		}
+		if (len) {
 			buf[len] = '\0';
 			return buf;
 		}
-		len += (size_t)n;
+		fprintf(stderr, "certbindctl: certbindd closed the connection\n");
+		break;
 	}
-	close(fd);
 	free(buf);
 	return NULL;
+}
+
+/* Sends one request line and reads the whole answer (the daemon closes after it). */
+static char *request(const char *sock, const char *line, int timeout_ms)
+{
+	char *answer;
+	int fd = connect_to(sock);
+
+	if (fd < 0)
+		return NULL;
+	/* A refusal may close the connection before the request is written: read it anyway. */
+	if (dprintf(fd, "%s\n", line) < 0 && errno != EPIPE) {
+		fprintf(stderr, "certbindctl: write to %s: %s\n", sock, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	answer = read_answer(fd, timeout_ms);
+	close(fd);
+	return answer;
 }
 
 static const char *str(json_object *o, const char *k)

@@ -19,67 +19,69 @@ static void copy_str(config_setting_t *g, const char *name, char *dst, size_t le
 		snprintf(dst, len, "%s", v);
 }
 
+/* One binding from its group: false when it cannot be used (as good as none). */
+static bool read_one(config_setting_t *g, struct binding *x)
+{
+	char addr[IPADDR_STRLEN + 1] = "";
+	int port = 0;
+	long long since = 0;
+
+	/* The slot may hold what an unusable entry before it left. */
+	memset(x, 0, sizeof(*x));
+	if (!config_setting_is_group(g))
+		return false;
+	copy_str(g, "site", x->site, sizeof(x->site));
+	copy_str(g, "address", addr, sizeof(addr));
+	copy_str(g, "fingerprint", x->fingerprint, sizeof(x->fingerprint));
+	copy_str(g, "state", x->state, sizeof(x->state));
+	copy_str(g, "configured", x->configured, sizeof(x->configured));
+	copy_str(g, "last_event", x->last_event, sizeof(x->last_event));
+	config_setting_lookup_int64(g, "last_event_at", &x->last_event_at);
+	config_setting_lookup_int(g, "port", &port);
+	config_setting_lookup_int64(g, "since", &since);
+	x->port = port > 0 && port < 65536 ? (unsigned)port : 0;
+	x->since = since;
+	x->wildcard = !strcmp(addr, "*");
+	return x->site[0] && x->port && (x->wildcard || ipaddr_parse(addr, &x->addr) == 0);
+}
+
+/* The file read, or why not: 1 read, 0 absent (not an error), -1 (errs). */
+static int read_file(config_t *cfg, const char *path, struct errlist *errs)
+{
+	if (config_read_file(cfg, path) == CONFIG_TRUE)
+		return 1;
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO && errno == ENOENT)
+		return 0;
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+		errlist_add(errs, "%s: cannot read: %s", path, strerror(errno));
+	else
+		errlist_add(errs, "%s:%d: %s", path, config_error_line(cfg), config_error_text(cfg));
+	return -1;
+}
+
 int state_read(const char *path, struct binding **out, size_t *n, struct errlist *errs)
 {
 	config_t cfg;
 	config_setting_t *list;
-	struct binding *b = NULL;
-	int rc = -1, cnt;
+	struct binding *b;
+	int rc, cnt;
 
 	*out = NULL;
 	*n = 0;
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO && errno == ENOENT)
-			rc = 0;
-		else if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			errlist_add(errs, "%s: cannot read: %s", path, strerror(errno));
-		else
-			errlist_add(errs, "%s:%d: %s", path, config_error_line(&cfg),
-				    config_error_text(&cfg));
-		goto out;
-	}
-	list = config_lookup(&cfg, "bindings");
-	if (!list || !config_setting_is_list(list)) {
-		rc = 0;
-		goto out;
+	rc = read_file(&cfg, path, errs);
+	list = rc > 0 ? config_lookup(&cfg, "bindings") : NULL;
+	if (rc <= 0 || !list || !config_setting_is_list(list)) {
+		config_destroy(&cfg);
+		return rc < 0 ? -1 : 0;
 	}
 	cnt = config_setting_length(list);
 	b = calloc((size_t)cnt + 1, sizeof(*b));
-	if (!b)
-		goto out;
-	for (int i = 0; i < cnt; i++) {
-		config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-		struct binding *x = &b[*n];
-		char addr[IPADDR_STRLEN + 1] = "";
-		int port = 0;
-		long long since = 0;
-
-		if (!config_setting_is_group(g))
-			continue;
-		copy_str(g, "site", x->site, sizeof(x->site));
-		copy_str(g, "address", addr, sizeof(addr));
-		copy_str(g, "fingerprint", x->fingerprint, sizeof(x->fingerprint));
-		copy_str(g, "state", x->state, sizeof(x->state));
-		copy_str(g, "configured", x->configured, sizeof(x->configured));
-		copy_str(g, "last_event", x->last_event, sizeof(x->last_event));
-		config_setting_lookup_int64(g, "last_event_at", &x->last_event_at);
-		config_setting_lookup_int(g, "port", &port);
-		config_setting_lookup_int64(g, "since", &since);
-		x->port = port > 0 && port < 65536 ? (unsigned)port : 0;
-		x->since = since;
-		x->wildcard = !strcmp(addr, "*");
-		if (!x->site[0] || !x->port || (!x->wildcard && ipaddr_parse(addr, &x->addr) < 0))
-			continue;   /* an entry we cannot use is as good as none */
-		(*n)++;
-	}
-	*out = b;
-	b = NULL;
-	rc = 0;
-out:
-	free(b);
+	for (int i = 0; b && i < cnt; i++)
+		*n += read_one(config_setting_get_elem(list, (unsigned)i), &b[*n]);
 	config_destroy(&cfg);
-	return rc;
+	*out = b;
+	return b ? 0 : -1;
 }
 
 /* A libconfig string: quotes and backslashes escaped, control characters as \xNN. */
