@@ -192,15 +192,48 @@ static char *env(const char *k, const char *v)
 	return asprintf(&s, "%s=%s", k, v ? v : "") < 0 ? NULL : s;
 }
 
+/* The command's argv, its placeholders expanded for `to` (malloc'd strings): 0 or -ENOMEM. */
+static int build_argv(const struct site *s, const struct ipaddr *to, char **argv, size_t max)
+{
+	size_t n = 0;
+
+	for (char **p = s->issue.command; *p && n + 1 < max; p++) {
+		char buf[SITE_PATH_MAX];
+		if (site_expand(s, *p, to, buf, sizeof(buf)) < 0 || !(argv[n++] = strdup(buf)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Its fixed environment (7 malloc'd strings): 0 or -ENOMEM. */
+static int build_env(const struct site *s, const struct ipaddr *to, const struct ipaddr *old,
+		     char **envp)
+{
+	char a[IPADDR_STRLEN], o[IPADDR_STRLEN] = "", cb[SITE_PATH_MAX], kb[SITE_PATH_MAX];
+
+	ipaddr_str(to, a, sizeof(a));
+	if (old)
+		ipaddr_str(old, o, sizeof(o));
+	envp[0] = env("CERTBIND_SITE", s->name);
+	envp[1] = env("CERTBIND_ADDRESS", a);
+	envp[2] = env("CERTBIND_OLD_ADDRESS", o);
+	envp[3] = env("CERTBIND_CERTIFICATE", site_cert_path(s, to, cb, sizeof(cb)));
+	envp[4] = env("CERTBIND_KEY", site_key_path(s, to, kb, sizeof(kb)));
+	envp[5] = env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	envp[6] = env("LANG", "C");
+	for (int i = 0; i < 7; i++)
+		if (!envp[i])
+			return -ENOMEM;
+	return 0;
+}
+
 int issue_start(struct siteinfo *si, const struct ipaddr *to, const struct ipaddr *old,
 		bool forced, issue_done_fn done)
 {
 	const struct site *s = si->cfg;
 	struct issuer *is = issuer_of(si);
-	char a[IPADDR_STRLEN], o[IPADDR_STRLEN] = "", cb[SITE_PATH_MAX], kb[SITE_PATH_MAX];
-	char *argv[64] = { 0 }, *envp[8] = { 0 };
-	size_t n = 0;
-	int err = -ENOMEM;
+	char *argv[64] = { 0 }, *envp[8] = { 0 }, a[IPADDR_STRLEN];
+	int err;
 
 	if (!is || !s->issue.command)
 		return -EINVAL;
@@ -213,29 +246,16 @@ int issue_start(struct siteinfo *si, const struct ipaddr *to, const struct ipadd
 	if (is->has_old)
 		is->old = *old;
 	is->done = done;
-	ipaddr_str(to, a, sizeof(a));
-	if (is->has_old)
-		ipaddr_str(old, o, sizeof(o));
-	for (char **p = s->issue.command; *p && n + 1 < 64; p++) {
-		char buf[SITE_PATH_MAX];
-		if (site_expand(s, *p, to, buf, sizeof(buf)) < 0 || !(argv[n++] = strdup(buf)))
-			goto out;
-	}
-	envp[0] = env("CERTBIND_SITE", s->name);
-	envp[1] = env("CERTBIND_ADDRESS", a);
-	envp[2] = env("CERTBIND_OLD_ADDRESS", o);
-	envp[3] = env("CERTBIND_CERTIFICATE", site_cert_path(s, to, cb, sizeof(cb)));
-	envp[4] = env("CERTBIND_KEY", site_key_path(s, to, kb, sizeof(kb)));
-	envp[5] = env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	envp[6] = env("LANG", "C");
-	for (int i = 0; i < 7; i++)
-		if (!envp[i])
-			goto out;
-	err = child_start(si->set->L, &is->child, argv, envp, s->issue.timeout_ms, on_command, is);
+	err = build_argv(s, to, argv, 64);
+	if (!err)
+		err = build_env(s, to, is->has_old ? old : NULL, envp);
+	if (!err)
+		err = child_start(si->set->L, &is->child, argv, envp, s->issue.timeout_ms,
+				  on_command, is);
 	if (err == 0)
-		log_info("event=issuing site=%s address=%s command=%s", s->name, a, argv[0]);
-out:
-	for (size_t i = 0; i < n; i++)
+		log_info("event=issuing site=%s address=%s command=%s", s->name,
+			 ipaddr_str(to, a, sizeof(a)), argv[0]);
+	for (size_t i = 0; argv[i]; i++)
 		free(argv[i]);
 	for (int i = 0; i < 7; i++)
 		free(envp[i]);
