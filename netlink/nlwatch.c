@@ -310,6 +310,18 @@ static void handle(struct nlwatch *w, struct nlmsghdr *h)
 	}
 }
 
+/* The kernel dropped events: our view is stale until re-dumped (at most so often). */
+static int overrun(struct nlwatch *w, uint64_t now, uint64_t *resync_due)
+{
+	drain(w);
+	if (w->last_resync && now < w->last_resync + NLWATCH_RESYNC_MIN_MS) {
+		*resync_due = w->last_resync + NLWATCH_RESYNC_MIN_MS;
+		return 0;
+	}
+	w->last_resync = now;
+	return nlwatch_resync(w) < 0 ? -1 : 0;
+}
+
 int nlwatch_process(struct nlwatch *w, uint64_t now, uint64_t *resync_due)
 {
 	/* One buffer for every datagram: no allocation per message on the hot path. */
@@ -329,16 +341,8 @@ int nlwatch_process(struct nlwatch *w, uint64_t now, uint64_t *resync_due)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		if (n < 0 && errno == ENOBUFS) {
-			/* The kernel dropped events. Our view is stale until re-dumped. */
-			drain(w);
-			if (w->last_resync && now < w->last_resync + NLWATCH_RESYNC_MIN_MS) {
-				*resync_due = w->last_resync + NLWATCH_RESYNC_MIN_MS;
-				return 0;
-			}
-			w->last_resync = now;
-			return nlwatch_resync(w) < 0 ? -1 : 0;
-		}
+		if (n < 0 && errno == ENOBUFS)
+			return overrun(w, now, resync_due);
 		if (n < 0)
 			return -1;
 		/* Only the kernel speaks for the kernel: any process may unicast to our port. */

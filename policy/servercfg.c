@@ -275,14 +275,10 @@ static void canon_server(struct site *site)
 	}
 }
 
-void servercfg_load(struct loader *L, const config_setting_t *root, struct policy *p)
+/* The declared servers, each once by name. */
+static void load_declared(struct loader *L, const config_setting_t *list, size_t declared,
+			  struct policy *p)
 {
-	config_setting_t *list = cfg_member(L, root, "servers", CONFIG_TYPE_LIST, false, NULL);
-	size_t declared = list ? (size_t)config_setting_length(list) : 0;
-
-	p->servers = calloc(declared + count_implicit(p) + 1, sizeof(*p->servers));
-	if (!p->servers)
-		return;
 	for (size_t i = 0; i < declared; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
 		struct server_cfg *s = &p->servers[p->nservers];
@@ -298,6 +294,17 @@ void servercfg_load(struct loader *L, const config_setting_t *root, struct polic
 				cfg_err_at(L, g, "duplicate server name \"%s\" (first at line %d)",
 					   s->name, p->servers[j].line);
 	}
+}
+
+void servercfg_load(struct loader *L, const config_setting_t *root, struct policy *p)
+{
+	config_setting_t *list = cfg_member(L, root, "servers", CONFIG_TYPE_LIST, false, NULL);
+	size_t declared = list ? (size_t)config_setting_length(list) : 0;
+
+	p->servers = calloc(declared + count_implicit(p) + 1, sizeof(*p->servers));
+	if (!p->servers)
+		return;
+	load_declared(L, list, declared, p);
 	for (size_t i = 0; i < p->nsites; i++)
 		if (p->sites[i].name)
 			tie_site(L, p, &p->sites[i]);

@@ -275,18 +275,11 @@ static void on_live(void *arg, uint32_t events)
 	finish(j);
 }
 
-/* Every item is decided: restore the failed ones, and reload once more if the server saw them. */
-static void finish(struct pipe_job *j)
+/* The failed items' files go back (or stay: on_failure = alert); did any go back? */
+static bool restore_failed(struct pipe_job *j)
 {
 	bool restored = false;
-	const struct server_cfg *s = j->srv->cfg;
-	int err = -1;
 
-	if (!j->died && live_exited(j->w_live.fd))
-		server_died(j);
-	explain_from_log(j);
-	live_unwatch(j);
-	prove_stop(&j->prover);
 	for (size_t i = 0; i < j->n; i++) {
 		struct pipe_item *it = &j->items[i];
 		if (it->outcome != PO_FAILED)
@@ -303,6 +296,22 @@ static void finish(struct pipe_job *j)
 		it->rolled_back = rc == 0;
 		restored |= had && rc >= 0;
 	}
+	return restored;
+}
+
+/* Every item is decided: restore the failed ones, and reload once more if the server saw them. */
+static void finish(struct pipe_job *j)
+{
+	const struct server_cfg *s = j->srv->cfg;
+	bool restored;
+	int err = -1;
+
+	if (!j->died && live_exited(j->w_live.fd))
+		server_died(j);
+	explain_from_log(j);
+	live_unwatch(j);
+	prove_stop(&j->prover);
+	restored = restore_failed(j);
 	if (j->died && s->start) {
 		j->phase = JP_ROLLBACK;
 		j->reaped = (struct timer){ .fn = start_when_reaped, .arg = j };

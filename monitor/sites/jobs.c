@@ -214,6 +214,24 @@ static void tell_batch_failed(const struct sitejob *j, const struct pipe_item *i
 	ev_emit(&e, LOG_NOTICE);
 }
 
+/* The round's tally into the planner: narrowing starts with the first batch that fails. */
+static void narrow_round(struct sitejob *j, struct pipe_item *items, size_t n,
+			 const struct pipe_report *r, const struct tally *t)
+{
+	if (t->nagain && !j->narrowing) {
+		j->narrowing = true;
+		j->nsites = n;
+		if (r->whole)
+			tell_batch_failed(j, items, n);
+	}
+	if (!j->narrowing)
+		return;
+	j->nculprits += t->failed + j->ndis;
+	if (narrow_next(&j->nw, (void *const *)t->again, t->nagain, t->named,
+			!t->failed && !t->named) < 0)
+		log_warnx("out of memory narrowing a failed batch down");
+}
+
 /*
  * A round's sites to try again (failed only with the whole batch) go to the planner; sites
  * to take out of the server wait in j->dis. Returns whether another round follows.
@@ -241,18 +259,7 @@ static bool plan_next(struct sitejob *j, struct pipe_item *items, size_t n,
 	}
 	sort_round(j, items, n, r, &t);
 	t.named += j->ndis;
-	if (t.nagain && !j->narrowing) {
-		j->narrowing = true;
-		j->nsites = n;
-		if (r->whole)
-			tell_batch_failed(j, items, n);
-	}
-	if (j->narrowing) {
-		j->nculprits += t.failed + j->ndis;
-		if (narrow_next(&j->nw, (void *const *)t.again, t.nagain, t.named,
-				!t.failed && !t.named) < 0)
-			log_warnx("out of memory narrowing a failed batch down");
-	}
+	narrow_round(j, items, n, r, &t);
 	free(t.again);
 	return j->nw.ntrial > 0 || j->ndis > 0;
 }
