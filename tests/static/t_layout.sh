@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The shape of the code: calls (includes) between monitor/'s folders point one way only,
 # program -> control -> daemon -> sites -> rebind -> {out, certs} -> core; netlink/ and
-# policy/ never reach into monitor/; no .c file over 600 lines; no function over 80 lines;
-# every source file starts with an SPDX line.
+# policy/ never reach into monitor/; no .c file over 600 lines; no function over 80 lines or
+# over a cyclomatic complexity of 15; every source file starts with an SPDX line.
 cd "$(dirname "$0")/../.."
 rank() {   # the layer of a path: higher may include lower, never the reverse
 	case $1 in
@@ -35,6 +35,10 @@ if command -v pmccabe >/dev/null; then
 	long=$(pmccabe -v $(find monitor netlink policy -name '*.c') 2>/dev/null |
 		awk '$5 ~ /^[0-9]+$/ && $5 > 80 {print "  " $7 ": " $5 " lines"}')
 	[ -z "$long" ] || { echo "$long"; bad=1; }
+	# No function with a cyclomatic complexity over 15 (pmccabe's modified count).
+	complex=$(pmccabe $(find monitor netlink policy -name '*.c') 2>/dev/null |
+		awk '$1 ~ /^[0-9]+$/ && $1 > 15 {print "  " $6 ": complexity " $1}')
+	[ -z "$complex" ] || { echo "$complex"; bad=1; }
 else
 	echo "SKIP: t_layout: no pmccabe (make check installs it)"
 	exit 77
