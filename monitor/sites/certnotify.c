@@ -15,6 +15,7 @@
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
 #include "monitor/sites/certwatch.h"
+#include "monitor/sites/failover.h"
 #include "monitor/sites/siteevents.h"
 
 /* A certificate and its key are replaced one after the other: look once both are there. */
@@ -107,6 +108,8 @@ void certnotify_recheck(struct siteinfo *si)
 		act_apply(si, sitefsm_cert_good(&si->fsm, present, addrent_where(e), time(NULL)));
 		return;
 	}
+	if (changed)
+		failover_cert_changed(si);
 	/* Bound with another certificate now: render (a template may name it) and prove it. */
 	if (changed && !si->fsm.busy && si->fsm.renders &&
 	    (si->fsm.state == SS_BOUND || si->fsm.state == SS_WILDCARD ||

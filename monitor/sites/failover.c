@@ -14,6 +14,7 @@
 #include "monitor/core/log.h"
 #include "monitor/rebind/tlsprobe.h"
 #include "monitor/sites/siteevents.h"
+#include "netlink/listeners.h"
 
 /* A failed periodic proof is tried once more this soon before the VIP is given up. */
 #define RETRY_MS 100
@@ -278,20 +279,47 @@ void failover_site_init(struct siteinfo *si)
 
 /* --- what changed ------------------------------------------------------------------------ */
 
+void failover_cert_changed(struct siteinfo *si)
+{
+	if (!si->fsm.failover)
+		return;
+	/* A standby cannot see what its server serves (a handshake to the VIP reaches the
+	 * peer): the server re-reads the new certificate now, and before any takeover. */
+	si->fo.reread = true;
+	if (si->fsm.state == SS_STANDBY && !si->fsm.busy)
+		si->set->fo_apply(si, FA_START_INITIAL);
+}
+
 void failover_vip_arrived(struct siteinfo *si)
 {
 	if (si->fsm.failover && si->fsm.state != SS_BOUND)
 		si->fo.vip_at = now_ms();
 }
 
+/* Ready needs a certificate that covers the VIP (or server_name), as san_check judges. */
+static bool covers(struct siteinfo *si)
+{
+	char ep[ENDPOINT_STRLEN];
+
+	if (si->cfg->san_check == SAN_OFF || cert_covers(&si->cert, &si->fsm.cur,
+							   si->cfg->server_name))
+		return true;
+	snprintf(si->fo.reason, sizeof(si->fo.reason), "the certificate does not cover %s (its "
+		 "IP addresses or DNS names; san_check)",
+		 endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)));
+	return false;
+}
+
 void failover_job_done(struct siteinfo *si, const struct pipe_item *it, bool vip_here)
 {
 	if (it->outcome == PO_PROVEN || it->outcome == PO_DRY_RUN)
 		si->fo.reason[0] = '\0';
+	if (it->outcome == PO_PROVEN && it->force_reload)
+		si->fo.reread = false;     /* the server re-read it: the reload took */
 	else
 		snprintf(si->fo.reason, sizeof(si->fo.reason), "%s", it->reason);
 	if (it->listen_only)
-		si->fo.ready = it->outcome == PO_PROVEN;
+		si->fo.ready = it->outcome == PO_PROVEN && covers(si);
 	else if (!vip_here)
 		si->fo.ready = false;   /* the VIP left while it proved: readiness is proven anew */
 }
@@ -400,6 +428,22 @@ void failover_stop(struct siteinfo *si)
 		return;
 	probe_stop(si);
 	loop_cancel(si->set->L, &si->fo.check);
+}
+
+bool failover_reload_first(const struct siteinfo *si, const struct ipaddr *vip, bool standby)
+{
+	struct listener *v = NULL;
+	size_t n = 0;
+	bool heard = true;
+
+	if (si->fo.reread)
+		return true;
+	if (standby)
+		return false;
+	if (si->set->env.listeners && listeners_dump(si->set->env.listeners, &v, &n) == 0)
+		heard = listeners_serve(v, n, vip, si->cfg->port);
+	free(v);
+	return !heard;
 }
 
 int failover_track_value(const struct sites *set, const struct siteinfo *si)

@@ -24,6 +24,14 @@ void failover_job_done(struct siteinfo *si, const struct pipe_item *it, bool vip
 void failover_changed(struct siteinfo *si);
 /* May a standby site with no certificate wait for its takeover to issue one? */
 bool failover_issues_on_takeover(const struct siteinfo *si);
+/*
+ * A takeover proves at once, with no reload, when the server listens on the VIP already
+ * (nonlocal bind); otherwise the server is reloaded first; so is a standby's (or a
+ * takeover's) server when the certificate changed since it last re-read it. True: reload.
+ */
+bool failover_reload_first(const struct siteinfo *si, const struct ipaddr *vip, bool standby);
+/* Its certificate changed on disk: the server must re-read it (a standby at once). */
+void failover_cert_changed(struct siteinfo *si);
 /* A site moved to a new table (policy reload): its proof in progress restarts there. */
 void failover_moved(struct siteinfo *from, struct siteinfo *to);
 /* A site leaves the table: its timers and proof stop. */

@@ -7,6 +7,7 @@
 
 #include "monitor/core/log.h"
 #include "monitor/rebind/culprit.h"
+#include "monitor/sites/failover.h"
 #include "monitor/sites/narrow.h"
 #include "monitor/sites/serverrec.h"
 
@@ -399,6 +400,8 @@ static void fill_item(struct sitejob *j, struct pipe_item *it, struct siteinfo *
 	it->disabling = si->due_disable;
 	/* A failover standby: the VIP is on the peer, whom a handshake would reach. */
 	it->listen_only = si->fsm.failover && !decide_bound(si->cfg, &si->due_to, j->set->tab);
+	if (si->fsm.failover && failover_reload_first(si, &si->due_to, it->listen_only))
+		it->force_reload = true;
 	si->job = j;
 	si->due = false;
 }

@@ -25,6 +25,7 @@ struct sitefo {
 	size_t track;                    /* its track file: set->tracks[track] */
 	enum site_state seen;            /* the state last looked at (for takeover/released) */
 	bool ready;                      /* standby: its last readiness proof held */
+	bool reread;                     /* its certificate changed: the server must re-read it */
 	int healthy;                     /* what its track file was told: 1 yes, 0 no, -1 unknown */
 	uint64_t vip_at;                 /* now_ms() when the VIP arrived (takeover), or 0 */
 	struct timer check;              /* the periodic proof (holder), or readiness again */
