@@ -82,16 +82,6 @@ LOGFN(log_warnx, LOG_WARNING)
 LOGFN(log_info, LOG_INFO)
 LOGFN(log_debug, LOG_DEBUG)
 
-void fatalx(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap);
-	va_end(ap);
-	exit(code);
-}
-
 static void put(struct ev *e, const char *s, size_t n)
 {
 	if (e->len + n >= sizeof(e->buf)) {

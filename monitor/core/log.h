@@ -16,8 +16,6 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* 
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Start-up only: log and exit(code). */
-void fatalx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 /*
  * One event line: `event=NAME key=value ...`, values quoted when they hold spaces, quotes,

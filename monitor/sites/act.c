@@ -13,7 +13,7 @@
 #include "monitor/sites/failover.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
-#include "monitor/sites/siteevents.h"
+#include "monitor/sites/sitelog.h"
 #include "monitor/sites/stale.h"
 #include "monitor/sites/statefile.h"
 

@@ -16,7 +16,7 @@
 #include "monitor/sites/act.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/failover.h"
-#include "monitor/sites/siteevents.h"
+#include "monitor/sites/sitelog.h"
 
 /* A certificate and its key are replaced one after the other: look once both are there. */
 #define SETTLE_FILES_MS 200

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "monitor/core/log.h"
-#include "monitor/sites/siteevents.h"
+#include "monitor/sites/sitelog.h"
 
 /* What happens to a site whose certificate or key is unusable, and how it comes back. */
 #define SKIPPED "the site is skipped until the files are replaced (noticed by itself; " \

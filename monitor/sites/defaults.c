@@ -10,7 +10,7 @@
 
 #include "monitor/core/log.h"
 #include "monitor/rebind/tlsprobe.h"
-#include "monitor/sites/siteevents.h"
+#include "monitor/sites/sitelog.h"
 
 #define DEFAULT_PROBES_MAX 16
 

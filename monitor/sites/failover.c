@@ -13,7 +13,7 @@
 #include "monitor/core/fileio.h"
 #include "monitor/core/log.h"
 #include "monitor/rebind/tlsprobe.h"
-#include "monitor/sites/siteevents.h"
+#include "monitor/sites/sitelog.h"
 #include "netlink/listeners.h"
 
 /* A failed periodic proof is tried once more this soon before the VIP is given up. */

@@ -11,7 +11,7 @@
 #include "monitor/core/child.h"
 #include "monitor/core/log.h"
 #include "monitor/out/alert.h"
-#include "monitor/sites/siteevents.h"
+#include "monitor/sites/sitelog.h"
 
 #define BACKOFF_MAX_S 3600
 #define RENEW_MIN_GAP_MS 60000   /* a CA's lifetime under renew_before_s: not a tight loop */

@@ -14,7 +14,7 @@
 #include "monitor/sites/failover.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
-#include "monitor/sites/siteevents.h"
+#include "monitor/sites/sitelog.h"
 #include "monitor/sites/statefile.h"
 
 /* What a site's outcome still has to tell, once the state file carries it. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Site event lines: built with the logfmt helper, never by hand at a call site. */
-#include "monitor/sites/siteevents.h"
+#include "monitor/sites/sitelog.h"
 
 #include <stdio.h>
 #include <string.h>
