@@ -63,9 +63,13 @@ static int by_inode(const void *a, const void *b)
 static void report_all(const struct sites *set, const struct listener *v, size_t *idx,
 		       size_t n)
 {
-	uint32_t *inodes = calloc(n + 1, sizeof(*inodes));
-	int *pids = calloc(n + 1, sizeof(*pids));
+	uint32_t *inodes;
+	int *pids;
 
+	if (!n || !idx)
+		return;
+	inodes = calloc(n + 1, sizeof(*inodes));
+	pids = calloc(n + 1, sizeof(*pids));
 	/* In inode order, as listeners_owners sorts them: pids[i] is idx[i]'s owner. */
 	sort_base = v;
 	qsort(idx, n, sizeof(*idx), by_inode);
