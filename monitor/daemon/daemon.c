@@ -206,11 +206,8 @@ static void pass_end(struct daemon *d)
 		if (!timer_run(&d->L.timers, now_ms()))
 			break;
 	}
-	if (d->reload_pending && !sites_busy(&d->sites)) {
-		struct errlist errs = { 0 };
-		d->reload_pending = false;
-		daemon_reload(d, &errs);
-		errlist_free(&errs);
+	if (d->pending && !sites_busy(&d->sites)) {
+		daemon_reload_pending(d);
 		outcome_pass_end(&d->sites);
 	}
 	/* Ready once the start-up reconciliation (its renders and reloads) is done. */
@@ -266,4 +263,5 @@ void daemon_free(struct daemon *d)
 	loop_cancel(&d->L, &d->watchdog);
 	loop_free(&d->L);
 	policy_free(d->pol);
+	policy_free(d->pending);
 }

@@ -36,7 +36,7 @@ struct daemon {
 	bool dry_run;
 	bool quit;
 	bool ready;                      /* READY=1 sent */
-	bool reload_pending;             /* a valid policy waits for the running jobs */
+	struct policy *pending;          /* a validated policy waiting for the running jobs */
 	bool metrics_failed;             /* metrics.c */
 	uint64_t metrics_written;
 	struct timer metrics_timer;
@@ -63,6 +63,8 @@ void daemon_free(struct daemon *d);
 
 /* reload.c: re-reads the policy. 0 applied (or deferred until jobs end), -1 rejected (errs). */
 int daemon_reload(struct daemon *d, struct errlist *errs);
+/* The policy a deferred reload validated, swapped in now that no job runs. */
+void daemon_reload_pending(struct daemon *d);
 
 /* netevents.c: the netlink subscription feeding the sites. 0 or -1. */
 int netev_open(struct daemon *d);

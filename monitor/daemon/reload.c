@@ -19,26 +19,12 @@ static void rejected(struct daemon *d, const struct errlist *errs)
 		log_msg(LOG_ERR, "%s", errs->msg[i]);
 }
 
-int daemon_reload(struct daemon *d, struct errlist *errs)
+/* np replaces the running policy (no job runs). */
+static int swap_in(struct daemon *d, struct policy *np)
 {
-	struct policy *np = NULL, *old = d->pol;
+	struct policy *old = d->pol;
 	struct ev e;
 
-	if (policy_load(d->config_path, &np, errs) < 0) {
-		rejected(d, errs);
-		return -1;
-	}
-	if (sites_busy(&d->sites)) {
-		/* Swap only between jobs: a job holds pointers into the old policy. */
-		policy_free(np);
-		d->reload_pending = true;
-		struct ev ev;
-		ev_begin(&ev, "config-reload-deferred");
-		ev_addf(&ev, "jobs", "%zu", d->sites.jobs_running);
-		ev_add(&ev, "reason", "a job holds the running policy: the new one is taken when it ends");
-		ev_emit(&ev, LOG_INFO);
-		return 0;
-	}
 	sd_notify(0, "RELOADING=1");
 	if (sites_replace(&d->sites, np) < 0) {
 		policy_free(np);
@@ -56,4 +42,39 @@ int daemon_reload(struct daemon *d, struct errlist *errs)
 	ev_emit(&e, LOG_NOTICE);
 	sd_notify(0, "READY=1");
 	return 0;
+}
+
+int daemon_reload(struct daemon *d, struct errlist *errs)
+{
+	struct policy *np = NULL;
+	struct ev ev;
+
+	if (policy_load(d->config_path, &np, errs) < 0) {
+		rejected(d, errs);
+		return -1;
+	}
+	if (!sites_busy(&d->sites)) {
+		/* Newer than any deferred one. */
+		policy_free(d->pending);
+		d->pending = NULL;
+		return swap_in(d, np);
+	}
+	/* Swap only between jobs: a job holds pointers into the old policy. The policy taken
+	 * then is the one validated now (a later reload replaces it), not the file re-read. */
+	policy_free(d->pending);
+	d->pending = np;
+	ev_begin(&ev, "config-reload-deferred");
+	ev_addf(&ev, "jobs", "%zu", d->sites.jobs_running);
+	ev_add(&ev, "reason", "a job holds the running policy: the new one is taken when it ends");
+	ev_emit(&ev, LOG_INFO);
+	return 0;
+}
+
+void daemon_reload_pending(struct daemon *d)
+{
+	struct policy *np = d->pending;
+
+	d->pending = NULL;
+	if (np && swap_in(d, np) < 0)
+		log_warnx("out of memory taking the reloaded policy; the running one stays");
 }
