@@ -109,6 +109,8 @@ static size_t sort_unique(struct listener *v, size_t n)
 {
 	size_t k = 0;
 
+	if (!n)
+		return 0;      /* v may be NULL: nothing listens */
 	qsort(v, n, sizeof(*v), by_socket);
 	for (size_t i = 0; i < n; i++)
 		if (!k || !v[i].inode || v[i].inode != v[k - 1].inode)
@@ -149,7 +151,7 @@ bool listeners_serve(const struct listener *v, size_t n, const struct ipaddr *a,
 {
 	struct listener key = { .addr = { .family = a->family }, .port = port };
 
-	if (a->family != AF_INET && a->family != AF_INET6)
+	if (!n || (a->family != AF_INET && a->family != AF_INET6))
 		return false;
 	/* Family-exact: a [::] listener may be v6only (nginx's default), so it proves nothing
 	 * for IPv4; the handshake that follows is the real proof anyway. */
