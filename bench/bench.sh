@@ -6,7 +6,11 @@
 KEEP=${KEEP:-}
 . "$(dirname "$0")/../tests/integration/lib.sh"
 REPS=${REPS:-5}
-PHASES=${PHASES:-1 2 3 4 5 6}
+PHASES=${PHASES:-1 2 3 4 5 6 7}
+SCALE_NS=${SCALE_NS:-200 1000 10000}
+SCALE_REPS=${SCALE_REPS:-3}
+SCALE_FAMS=${SCALE_FAMS:-6 4}
+SCALE_REPS_10K=${SCALE_REPS_10K:-1}
 phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 IDLE_S=${IDLE_S:-30}
 BENCH=$TOP/bench
@@ -340,6 +344,87 @@ for n in 1 10 50 200; do
 done
 kill "$PID_mr"; wait "$PID_mr" 2>/dev/null
 kill "$(cat "$M/nginx.pid")"
+fi
+
+if phase 7; then
+say "7. scale: N sites of one nginx renumbered at once, against the floor measured beside (N = $SCALE_NS)"
+# IPv4 uses 192.0.2.0/24 and 198.51.100.0/24 on a link of its own: every other link's copies
+# go (an address still held elsewhere is not lost).
+ip -o -4 addr show | awk '$4 ~ /^(192\.0\.2|198\.51\.100)\./ { print "addr del " $4 " dev " $2 }' |
+	ip -force -batch - 2>/dev/null
+ip link add sc0 type veth peer name sc1; ip link set sc0 up; ip link set sc1 up
+sysctl -qw net.ipv4.conf.sc0.promote_secondaries=1
+ulimit -n "$(ulimit -Hn)"   # nginx holds N listening sockets
+gcc -O2 -Wall -o "$T/hsfloor" "$BENCH/hsfloor.c" -lssl -lcrypto || fail "cannot build hsfloor"
+gcc -O2 -Wall -o "$T/readywait" "$BENCH/readywait.c" || fail "cannot build readywait"
+ms_now() { echo $(( $(date +%s%N) / 1000000 )); }
+sighups() { grep -c 'signal 1 (SIGHUP) received' "$S/error.log"; }
+# listeners_at PATTERN N: nginx listens on N endpoints matching PATTERN.
+listeners_at() { [ "$(ss -Hltn | grep -c "$1")" -ge "$2" ]; }
+# proven_at PATTERN N: the state file holds N proven bindings matching PATTERN.
+proven_at() { [ "$(grep -c "address = \"$1" "$S/state" 2>/dev/null)" -ge "$2" ]; }
+# to_old: the world back where every repetition starts (certbindd stopped): old addresses,
+# the operator's snippets, nginx listening there.
+to_old() {
+	ip -batch "$S/back" 2>/dev/null
+	bash "$S/write_old.sh"
+	kill -HUP "$(cat "$S/nginx.pid")"
+	wait_for 300 listeners_at "$OLDPAT" "$n" || fail "scale $fam/$n: nginx not back on the old addresses"
+	wait_for 300 sh -c "! ss -Hltn | grep -q '$NEWPAT'" || fail "scale $fam/$n: nginx still on the new addresses"
+}
+for n in $SCALE_NS; do
+	for fam in $SCALE_FAMS; do
+		S=$T/scale-$fam-$n
+		rm -rf "$S"; mkdir -p "$S/nginx" "$S/tmp"
+		if [ "$fam" = 6 ]; then OLDPAT='\[2001:db8:1::' NEWPAT='\[2001:db8:2::' OLDST=2001:db8:1:: NEWST=2001:db8:2::
+		else OLDPAT=' 192\.0\.2\.' NEWPAT=' 198\.51\.100\.' OLDST=192.0.2. NEWST=198.51.100.; fi
+		python3 "$BENCH/scaleworld.py" "$fam" "$n" "$S" sc0 "$T/www.pem" "$T/www.key" || fail "scale world"
+		ip -batch "$S/addrs" || fail "scale $fam/$n: addresses"
+		bash "$S/write_old.sh"
+		/usr/sbin/nginx -e "$S/error.log" -c "$S/nginx.conf" || fail "scale $fam/$n: nginx did not start"
+		PIDS="$PIDS $(cat "$S/nginx.pid")"   # stopped by the harness if the phase fails
+		wait_for 300 listeners_at "$OLDPAT" "$n" || fail "scale $fam/$n: nginx does not listen"
+		reps=$SCALE_REPS; [ "$n" -ge 10000 ] && reps=$SCALE_REPS_10K
+		for r in $(seq "$reps"); do
+			# The floor: settle, the snippets made durable, one SIGHUP until the new listeners
+			# exist, N handshakes at certbindd's concurrency (32).
+			ip -batch "$S/forward"
+			t=$(ms_now); bash "$S/write_new.sh"; w=$(( $(ms_now) - t ))
+			t=$(ms_now); kill -HUP "$(cat "$S/nginx.pid")"
+			wait_for 300 listeners_at "$NEWPAT" "$n" || fail "scale $fam/$n: floor reload"
+			rl=$(( $(ms_now) - t ))
+			h=$("$T/hsfloor" 32 < "$S/endpoints_new") || fail "scale $fam/$n: floor handshakes"
+			to_old
+			# Start-up: certbindd renders all N, one check and reload, proves all.
+			rm -f "$S/state"; s0=$(sighups)
+			"$T/readywait" "$S/notify" > "$S/ready" & RW=$!
+			wait_for 10 test -S "$S/notify" || fail "readywait"
+			t=$(ms_now)
+			NOTIFY_SOCKET=$S/notify $CB_WRAP "$CERTBINDD" -f -c "$S/certbind.conf" > "$S/certbindd.log" 2>&1 & CB=$!
+			PIDS="$PIDS $CB"
+			wait_for 600 test -s "$S/ready" || fail "scale $fam/$n: no READY ($(tail -n 3 "$S/certbindd.log"))"
+			wait "$RW"; ready=$(( $(cat "$S/ready") - t ))   # both CLOCK_REALTIME ms
+			# READY comes once the start-up reconciliation is over: every site proven.
+			bound=$("$CERTBINDCTL" -s "$S/ctl.sock" status | grep -c "$OLDST.* bound ")
+			[ "$bound" -eq "$n" ] || fail "scale $fam/$n: READY with $bound of $n sites bound"
+			c0=$(cpu_ticks "$CB"); s1=$(sighups)
+			t=$(ms_now); ip -batch "$S/forward"; tb=$(ms_now)
+			wait_for 600 proven_at "$NEWST" "$n" ||
+				fail "scale $fam/$n: renumbering not all proven ($(grep -c rebind-failed "$S/certbindd.log") rebind-failed; $(grep -c "address = \"$NEWST" "$S/state") of $n; the kernel holds $(ip addr show dev sc0 | grep -c "$OLDST") old addresses, certbindd $("$CERTBINDCTL" -s "$S/ctl.sock" addresses | grep -c "$OLDST"))"
+			t1=$(ms_now)
+			bound=$("$CERTBINDCTL" -s "$S/ctl.sock" status | grep -c "$NEWST.* bound ")
+			[ "$bound" -eq "$n" ] || fail "scale $fam/$n: $bound of $n sites bound after the renumbering"
+			cpu=$(( ($(cpu_ticks "$CB") - c0) * 1000 / $(getconf CLK_TCK) ))
+			rss=$(awk '/^VmHWM/ {print $2}' "/proc/$CB/status")
+			emit "{\"bench\":\"renumber_scale\",\"family\":$fam,\"sites\":$n,\"rep\":$r,\"floor_write_ms\":$w,\"floor_reload_ms\":$rl,\"floor_handshake_ms\":$h,\"settle_ms\":300,\"startup_ready_ms\":$ready,\"startup_reloads\":$(( s1 - s0 )),\"total_ms\":$(( t1 - t )),\"after_batch_ms\":$(( t1 - tb )),\"batch_ms\":$(( tb - t )),\"reloads\":$(( $(sighups) - s1 )),\"cpu_ms\":$cpu,\"rss_kib\":$rss,\"rebind_failed\":$(grep -c 'event=rebind-failed' "$S/certbindd.log")}"
+			kill "$CB"; wait "$CB" 2>/dev/null
+			to_old
+		done
+		kill "$(cat "$S/nginx.pid")"
+		wait_for 60 sh -c "! ss -Hltn | grep -q '$OLDPAT'" || fail "scale $fam/$n: nginx did not stop"
+		ip addr flush dev sc0
+	done
+done
 fi
 
 python3 "$BENCH/report.py" "$RAW" "$BENCH/results.json"

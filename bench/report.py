@@ -127,6 +127,47 @@ if rn:
         goals.append(("200 of 250 renumbered: at most 3 nginx reloads (max)", "%d" % s["reloads"]["max"],
                       s["reloads"]["max"] <= 3))
 
+rs_all = [r for r in raw if r["bench"] == "renumber_scale"]
+if rs_all:
+    results["renumber_scale"] = {}
+    for fam in sorted({r["family"] for r in rs_all}):
+        for n in sorted({r["sites"] for r in rs_all if r["family"] == fam}):
+            rs = [r for r in rs_all if r["family"] == fam and r["sites"] == n]
+            floor = lambda r: r["settle_ms"] + r["floor_write_ms"] + r["floor_reload_ms"] + r["floor_handshake_ms"]
+            res = {"floor_ms": agg(floor(r) for r in rs),
+                   "floor_parts_ms": {k: agg(r["floor_" + k + "_ms"] for r in rs) for k in ("write", "reload", "handshake")},
+                   "all_proven_after_batch_ms": agg(r["after_batch_ms"] for r in rs),
+                   "batch_ms": agg(r["batch_ms"] for r in rs),
+                   "ratio_to_floor": agg(r["after_batch_ms"] / floor(r) for r in rs),
+                   "reloads": agg(r["reloads"] for r in rs),
+                   "cpu_ms_per_site": agg(r["cpu_ms"] / n for r in rs),
+                   "rebind_failed": agg(r["rebind_failed"] for r in rs),
+                   "startup_ready_ms": agg(r["startup_ready_ms"] for r in rs),
+                   "startup_ratio_to_floor": agg(r["startup_ready_ms"] / floor(r) for r in rs),
+                   "startup_reloads": agg(r["startup_reloads"] for r in rs),
+                   "peak_rss_mib": agg(r["rss_kib"] / 1024 for r in rs)}
+            results["renumber_scale"]["ipv%d/%d" % (fam, n)] = res
+            tag = "IPv%d, %d sites" % (fam, n)
+            rows.append(("%s: floor (settle+write+reload+handshakes)" % tag, fmt(res["floor_ms"], " ms", 0)))
+            rows.append(("%s: renumbered, all proven after the batch" % tag, fmt(res["all_proven_after_batch_ms"], " ms", 0)))
+            rows.append(("%s: ÷ floor" % tag, fmt(res["ratio_to_floor"], "×", 2)))
+            rows.append(("%s: nginx reloads, certbindd CPU per site" % tag,
+                         "%d, %.2f ms" % (res["reloads"]["max"], res["cpu_ms_per_site"]["median"])))
+            rows.append(("%s: start-up to READY (all proven) ÷ floor" % tag, fmt(res["startup_ratio_to_floor"], "×", 2)))
+            rows.append(("%s: peak RSS" % tag, fmt(res["peak_rss_mib"], " MiB", 1)))
+            goals.append(("%s: all proven ≤ 1.5× the floor (max)" % tag, "%.2f×" % res["ratio_to_floor"]["max"],
+                          res["ratio_to_floor"]["max"] <= 1.5))
+            goals.append(("%s: ≤ 2 reloads, no rebind-failed" % tag, "%d reloads, %d failed" %
+                          (res["reloads"]["max"], res["rebind_failed"]["max"]),
+                          res["reloads"]["max"] <= 2 and res["rebind_failed"]["max"] == 0))
+            goals.append(("%s: certbindd CPU ≤ 1 ms per site (max)" % tag, "%.2f ms" % res["cpu_ms_per_site"]["max"],
+                          res["cpu_ms_per_site"]["max"] <= 1))
+            if n >= 10000:
+                goals.append(("%s: start-up to READY ≤ 1.5× the floor (max)" % tag,
+                              "%.2f×" % res["startup_ratio_to_floor"]["max"], res["startup_ratio_to_floor"]["max"] <= 1.5))
+                goals.append(("%s: peak RSS ≤ 64 MiB" % tag, "%.1f MiB" % res["peak_rss_mib"]["max"],
+                              res["peak_rss_mib"]["max"] <= 64))
+
 idle = [r for r in raw if r["bench"] == "idle"]
 if idle:
     results["idle_wakeups"] = agg(r["wakeups"] for r in idle)

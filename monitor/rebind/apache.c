@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "monitor/core/clock.h"
+#include "monitor/core/log.h"
 #include "monitor/rebind/liveness.h"
 
 #define POLL_MS 25
@@ -79,7 +82,7 @@ static void on_tick(void *arg)
 		op->res.timed_out = true;
 		snprintf(op->res.why, sizeof(op->res.why), "not taken: Apache's parent (pid %d) "
 			 "started no new generation within %u ms of the graceful restart",
-			 (int)g->parent, op->srv->cfg->reload_timeout_ms);
+			 (int)g->parent, op->timeout_ms);
 		srvop_finish(op);
 		return;
 	}
@@ -97,8 +100,28 @@ static void after_argv(void *arg, const struct srvop_result *r)
 		op->done(op->arg, &op->res);
 		return;
 	}
-	op->deadline = now_ms() + op->srv->cfg->reload_timeout_ms;
+	op->deadline = now_ms() + op->timeout_ms;
 	on_tick(op);
+}
+
+/*
+ * With the default reload and a check that just parsed the configuration, `apache2ctl
+ * graceful` would parse it twice more (its own configtest, then `apache2 -k graceful`) only
+ * to send SIGUSR1: the verified parent gets SIGUSR1, Apache's graceful restart signal,
+ * through its pidfd instead. The operator's own reload command runs as written.
+ */
+static bool signalled(struct srvop *op)
+{
+	const struct server_cfg *s = op->srv->cfg;
+
+	if (!s->reload_default || !s->check || !s->pid_file || op->aux_fd < 0)
+		return false;
+	if (syscall(SYS_pidfd_send_signal, op->aux_fd, SIGUSR1, NULL, 0) < 0) {
+		log_debug("Apache parent: SIGUSR1: %m; running the reload command");
+		return false;
+	}
+	log_debug("reload: SIGUSR1 (graceful) to the Apache parent (%s)", s->pid_file);
+	return true;
 }
 
 int apache_reload(struct srvop *op)
@@ -125,6 +148,11 @@ int apache_reload(struct srvop *op)
 	op->outer_arg = op->arg;
 	op->done = after_argv;
 	op->arg = op;
+	if (signalled(op)) {
+		op->res = (struct srvop_result){ .ok = true, .touched = true };
+		after_argv(op, &op->res);
+		return 0;
+	}
 	err = srvop_argv(op, s->reload, "reload");
 	if (err < 0) {
 		op->done = op->outer_done;

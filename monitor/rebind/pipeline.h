@@ -63,6 +63,8 @@ struct pipe_item {
 	int phase;
 	bool quick;                  /* a first look, before any reload */
 	bool tried;                  /* a handshake was started (its timeout runs) */
+	bool queued;                 /* waiting in the prover's queue for a handshake slot */
+	struct pipe_item *qnext;     /* the prover's queue */
 	struct tlsprobe *probe;
 	struct watcher w_probe;
 	struct timer deadline, retry;

@@ -24,6 +24,34 @@ static void endpoint_of(const struct pipe_item *it, char *buf, size_t len)
 	endpoint_str(it->wildcard ? NULL : &it->to, it->site->port, buf, len);
 }
 
+static void enqueue(struct prover *p, struct pipe_item *it)
+{
+	it->queued = true;
+	it->qnext = NULL;
+	if (p->qtail)
+		p->qtail->qnext = it;
+	else
+		p->qhead = it;
+	p->qtail = it;
+}
+
+/* A slot is free: the first item still waiting tries in this loop pass. Items decided
+ * while they waited (their deadline) are dropped from the queue here. */
+static void start_queued(struct prover *p)
+{
+	while (p->qhead) {
+		struct pipe_item *it = p->qhead;
+		p->qhead = it->qnext;
+		if (!p->qhead)
+			p->qtail = NULL;
+		if (!it->queued)
+			continue;
+		it->queued = false;
+		loop_arm(p->L, &it->retry, now_ms());
+		return;
+	}
+}
+
 static void stop_probe(struct prover *p, struct pipe_item *it)
 {
 	if (!it->probe)
@@ -32,6 +60,7 @@ static void stop_probe(struct prover *p, struct pipe_item *it)
 	tlsprobe_free(it->probe);
 	it->probe = NULL;
 	p->probing--;
+	start_queued(p);
 }
 
 static void settle(struct pipe_item *it, bool ok)
@@ -41,6 +70,7 @@ static void settle(struct pipe_item *it, bool ok)
 	if (it->phase == PP_LISTEN)
 		p->listening--;
 	stop_probe(p, it);
+	it->queued = false;
 	loop_cancel(p->L, &it->deadline);
 	loop_cancel(p->L, &it->retry);
 	it->phase = PP_DONE;
@@ -174,10 +204,13 @@ static void verify_attempt(void *arg)
 		/* Bounded concurrency: wait for a slot. Time spent queued behind other sites'
 		 * handshakes is not this site's to lose: its timeout starts with its first try. */
 		if (!it->tried)
-			loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms);
-		attempt_later(it, 10);
+			loop_cancel(p->L, &it->deadline);
+		if (!it->queued)
+			enqueue(p, it);
 		return;
 	}
+	if (!it->tried)
+		loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms);
 	it->tried = true;
 	if (it->wildcard) {
 		/* All addresses: loopback of the family the server must accept on. */
@@ -261,6 +294,7 @@ void prove_start(struct prover *p, struct pipe_item *it, bool quick)
 	 * (nginx that cannot bind one address keeps its old one, and meanwhile its new
 	 * sockets listen without anyone to answer). */
 	it->unreached = true;
+	it->queued = false;
 	it->phase = PP_LISTEN;
 	it->deadline = (struct timer){ .fn = on_deadline, .arg = it };
 	it->retry = (struct timer){ .fn = verify_attempt, .arg = it };
@@ -275,6 +309,10 @@ void prove_stop(struct prover *p)
 {
 	if (!p->L)
 		return;     /* never started */
+	/* The queue first: a probe stopped below must not hand its slot to a queued item. */
+	for (struct pipe_item *it = p->qhead; it; it = it->qnext)
+		it->queued = false;
+	p->qhead = p->qtail = NULL;
 	for (size_t i = 0; i < p->n; i++) {
 		struct pipe_item *it = &p->items[i];
 		if (it->prover != p || it->phase == PP_DONE || it->phase == PP_IDLE)

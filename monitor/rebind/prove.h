@@ -14,6 +14,9 @@ struct prover {
 	size_t n;
 	struct timer listen_tick;     /* one inet_diag dump serves every item waiting to listen */
 	size_t listening, probing;
+	/* Items waiting for a handshake slot, first come first served: a freed slot starts the
+	 * next at once, and a batch of 10,000 waits without a timer each. */
+	struct pipe_item *qhead, *qtail;
 	/* An item is decided: ok, or not (it->reason says why). */
 	void (*settled)(void *arg, struct pipe_item *it, bool ok);
 	void *arg;
