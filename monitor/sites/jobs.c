@@ -52,6 +52,8 @@ static int jobs_readd(struct sites *set, struct siteinfo *si)
 	if (!set->ndue)
 		set->due_since = si->due_since;
 	set->due[set->ndue++] = si;
+	if (!si->cfg->wildcard)
+		duehash_add(&set->duehash, si->cfg, &si->due_to, si->cfg->port);  /* else broken */
 	return 0;
 }
 
@@ -90,11 +92,17 @@ static bool narrowed_reserve(const struct sitejob *j, const struct site *self,
 bool jobs_reserved(const struct sites *set, const struct site *self, const struct ipaddr *a,
 		   unsigned port)
 {
-	/* Two sites deciding in one pass must not both take a new address: the first wins. */
-	for (size_t i = 0; i < set->ndue; i++)
-		if (set->due[i]->cfg != self && set->due[i]->cfg->port == port &&
-		    !set->due[i]->cfg->wildcard && ipaddr_eq(&set->due[i]->due_to, a))
+	/* Two sites deciding in one pass must not both take a new address: the first wins. A
+	 * renumbering decides every site in one pass: the due list is looked up by hash. */
+	if (!set->duehash.broken) {
+		if (duehash_taken(&set->duehash, self, a, port))
 			return true;
+	} else {
+		for (size_t i = 0; i < set->ndue; i++)
+			if (set->due[i]->cfg != self && set->due[i]->cfg->port == port &&
+			    !set->due[i]->cfg->wildcard && ipaddr_eq(&set->due[i]->due_to, a))
+				return true;
+	}
 	for (const struct sitejob *j = set->jobs; j; j = j->next) {
 		for (size_t i = 0; i < j->n; i++)
 			if (j->items[i].site != self && j->items[i].site->port == port &&
@@ -508,6 +516,7 @@ void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_told_fn on_tol
 	/* Taken over whole: a job's outcome may make sites due for the next pass. */
 	set->due = NULL;
 	set->ndue = set->capdue = 0;
+	duehash_clear(&set->duehash);
 	qsort(due, n, sizeof(*due), by_server);
 	for (size_t i = 1; i <= n; i++) {
 		if (i < n && site_same_server(due[start]->cfg, due[i]->cfg))
@@ -569,11 +578,13 @@ void jobs_abort_all(struct sites *set)
 	free(set->due);
 	set->due = NULL;
 	set->ndue = set->capdue = 0;
+	duehash_clear(&set->duehash);
 }
 
 void jobs_free(struct sites *set)
 {
 	jobs_abort_all(set);
+	duehash_free(&set->duehash);
 	for (size_t i = 0; i < set->nservers; i++)
 		free(set->servers[i].name);
 	free(set->servers);

@@ -10,6 +10,7 @@
 #include "monitor/core/loop.h"
 #include "monitor/out/alert.h"
 #include "monitor/rebind/pipeline.h"
+#include "monitor/sites/duehash.h"
 #include "monitor/sites/siteindex.h"
 #include "monitor/sites/sitefsm.h"
 #include "netlink/addrtab.h"
@@ -117,6 +118,7 @@ struct sites {
 	size_t jobs_running;
 	struct siteinfo **due;           /* join a job at the end of this loop pass */
 	size_t ndue, capdue;
+	struct duehash duehash;          /* their destinations (jobs.c) */
 	uint64_t due_since;              /* when the oldest due site became due */
 	struct timer batch_timer;        /* the batch window of a server's job (jobs.c) */
 	struct serverrec *servers;       /* servers reloaded since start (jobs.c) */
