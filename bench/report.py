@@ -76,8 +76,16 @@ for medium in ("disk", "tmpfs"):
     results["decision_latency_us"][medium] = res
     for k in ("p50_us", "p99_us", "max_us"):
         rows.append(("decision latency %s (target on %s)" % (k[:-3], medium), fmt(res[k], " µs", 0)))
-    p99 = res["p99_us"]["median"]
-    goals.append(("decision latency p99 ≤ 1 ms (target on %s)" % medium, "%.0f µs" % p99, p99 <= 1000))
+    if all("replace_p99_us" in r for r in lat):
+        res["replace_p99_us"] = agg(r["replace_p99_us"] for r in lat)
+        res["p99_ratio_to_replace"] = agg(r["p99_us"] / max(1, r["replace_p99_us"]) for r in lat)
+        rows.append(("one atomic file replace p99 (on %s, the floor)" % medium, fmt(res["replace_p99_us"], " µs", 0)))
+        rows.append(("decision latency p99 ÷ that floor (on %s)" % medium, fmt(res["p99_ratio_to_replace"], "×", 2)))
+        m = res["p99_ratio_to_replace"]["median"]
+        goals.append(("decision latency p99 ≤ 1.5× one atomic replace (target on %s)" % medium, "%.2f×" % m, m <= 1.5))
+    else:
+        p99 = res["p99_us"]["median"]
+        goals.append(("decision latency p99 ≤ 1 ms (target on %s)" % medium, "%.0f µs" % p99, p99 <= 1000))
 
 e2e = [r for r in raw if r["bench"] == "e2e"]
 if e2e:
@@ -140,7 +148,8 @@ if rs_all:
                    "batch_ms": agg(r["batch_ms"] for r in rs),
                    "ratio_to_floor": agg(r["after_batch_ms"] / floor(r) for r in rs),
                    "reloads": agg(r["reloads"] for r in rs),
-                   "cpu_ms_per_site": agg(r["cpu_ms"] / n for r in rs),
+                   "moved": rs[0].get("moved", n),
+                   "cpu_ms_per_site": agg(r["cpu_ms"] / r.get("moved", n) for r in rs),
                    "rebind_failed": agg(r["rebind_failed"] for r in rs),
                    "startup_ready_ms": agg(r["startup_ready_ms"] for r in rs),
                    "startup_ratio_to_floor": agg(r["startup_ready_ms"] / floor(r) for r in rs),
@@ -148,6 +157,8 @@ if rs_all:
                    "peak_rss_mib": agg(r["rss_kib"] / 1024 for r in rs)}
             results["renumber_scale"]["ipv%d/%d" % (fam, n)] = res
             tag = "IPv%d, %d sites" % (fam, n)
+            if res["moved"] != n:
+                tag += " (%d moved)" % res["moved"]
             rows.append(("%s: floor (settle+write+reload+handshakes)" % tag, fmt(res["floor_ms"], " ms", 0)))
             rows.append(("%s: renumbered, all proven after the batch" % tag, fmt(res["all_proven_after_batch_ms"], " ms", 0)))
             rows.append(("%s: ÷ floor" % tag, fmt(res["ratio_to_floor"], "×", 2)))

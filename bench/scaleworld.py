@@ -11,6 +11,10 @@ renumbered to 198.51.100.h."""
 import sys
 
 fam, n, S, dev, cert, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+# At most this many sites move (nginx holds the old and the new sockets during its reload:
+# the caller derives it from RLIMIT_NOFILE). IPv4 moves whole addresses with all their ports.
+limit = int(sys.argv[7]) if len(sys.argv) > 7 else n
+ports = 1 if fam == 6 else (n + 249) // 250
 
 
 def endpoint(i, new):
@@ -25,17 +29,20 @@ def listen(a, p):
 
 
 hosts = range(1, n + 1) if fam == 6 else range(1, min(n, 250) + 1)
+moved_hosts = hosts[:limit // ports]
+moved = [i for i in range(1, n + 1) if (i if fam == 6 else (i - 1) % 250 + 1) <= len(moved_hosts)]
+open(S + "/moved", "w").write("%d\n" % len(moved))
 plen, nodad = (64, " nodad") if fam == 6 else (24, "")
 old = ["2001:db8:1::%x" % h if fam == 6 else "192.0.2.%d" % h for h in hosts]
-new = ["2001:db8:2::%x" % h if fam == 6 else "198.51.100.%d" % h for h in hosts]
+new = ["2001:db8:2::%x" % h if fam == 6 else "198.51.100.%d" % h for h in moved_hosts]
 add = lambda v: ["addr add %s/%d dev %s%s" % (a, plen, dev, nodad) for a in v]
 dele = lambda v: ["addr del %s/%d dev %s" % (a, plen, dev) for a in v]
 open(S + "/addrs", "w").write("\n".join(add(old)) + "\n")
-open(S + "/forward", "w").write("\n".join(add(new) + dele(old)) + "\n")
-open(S + "/back", "w").write("\n".join(add(old) + dele(new)) + "\n")
+open(S + "/forward", "w").write("\n".join(add(new) + dele(old[:len(new)])) + "\n")
+open(S + "/back", "w").write("\n".join(add(old[:len(new)]) + dele(new)) + "\n")
 for name, isnew in (("old", False), ("new", True)):
     with open("%s/write_%s.sh" % (S, name), "w") as f:
-        for i in range(1, n + 1):
+        for i in (moved if isnew else range(1, n + 1)):
             a, p = endpoint(i, isnew)
             body = "listen %s ssl;\\n" % listen(a, p)
             if isnew:
@@ -43,7 +50,7 @@ for name, isnew in (("old", False), ("new", True)):
             f.write("printf '%s' > %s/nginx/s%d.conf\n" % (body, S, i))
         f.write("sync -f %s/nginx\n" % S)
     with open("%s/endpoints_%s" % (S, name), "w") as f:
-        for i in range(1, n + 1):
+        for i in (moved if isnew else range(1, n + 1)):
             f.write("%s %d\n" % endpoint(i, isnew))
 with open(S + "/nginx.conf", "w") as f:
     f.write("user root; worker_processes 1; daemon on; pid %s/nginx.pid; error_log %s/error.log notice;\n"

@@ -89,20 +89,25 @@ static bool narrowed_reserve(const struct sitejob *j, const struct site *self,
 	return false;
 }
 
+/* Two sites deciding in one pass must not both take a new address: the first wins. A
+ * renumbering decides every site in one pass: the due list is looked up by hash. */
+static bool due_taken(const struct sites *set, const struct site *self, const struct ipaddr *a,
+		      unsigned port)
+{
+	if (!set->duehash.broken)
+		return duehash_taken(&set->duehash, self, a, port);
+	for (size_t i = 0; i < set->ndue; i++)
+		if (set->due[i]->cfg != self && set->due[i]->cfg->port == port &&
+		    !set->due[i]->cfg->wildcard && ipaddr_eq(&set->due[i]->due_to, a))
+			return true;
+	return false;
+}
+
 bool jobs_reserved(const struct sites *set, const struct site *self, const struct ipaddr *a,
 		   unsigned port)
 {
-	/* Two sites deciding in one pass must not both take a new address: the first wins. A
-	 * renumbering decides every site in one pass: the due list is looked up by hash. */
-	if (!set->duehash.broken) {
-		if (duehash_taken(&set->duehash, self, a, port))
-			return true;
-	} else {
-		for (size_t i = 0; i < set->ndue; i++)
-			if (set->due[i]->cfg != self && set->due[i]->cfg->port == port &&
-			    !set->due[i]->cfg->wildcard && ipaddr_eq(&set->due[i]->due_to, a))
-				return true;
-	}
+	if (due_taken(set, self, a, port))
+		return true;
 	for (const struct sitejob *j = set->jobs; j; j = j->next) {
 		for (size_t i = 0; i < j->n; i++)
 			if (j->items[i].site != self && j->items[i].site->port == port &&
