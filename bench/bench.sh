@@ -405,13 +405,14 @@ for n in $SCALE_NS; do
 			wait_for 300 listeners_at "$NEWPAT" "$moved" || fail "scale $fam/$n: floor reload ($(tail -n 1 "$S/error.log"))"
 			rl=$(( $(ms_now) - t ))
 			h=$("$T/hsfloor" 32 < "$S/endpoints_new") || fail "scale $fam/$n: floor handshakes"
+			echo "  IPv$fam $n sites ($moved moved), rep $r: floor settle 300 + write $w + reload $rl + handshakes $h ms" >&2
 			to_old
 			# Start-up: certbindd renders all N, one check and reload, proves all.
 			rm -f "$S/state"; s0=$(sighups)
 			"$T/readywait" "$S/notify" > "$S/ready" & RW=$!
 			wait_for 10 test -S "$S/notify" || fail "readywait"
 			t=$(ms_now)
-			NOTIFY_SOCKET=$S/notify $CB_WRAP "$CERTBINDD" -f -c "$S/certbind.conf" > "$S/certbindd.log" 2>&1 & CB=$!
+			NOTIFY_SOCKET=$S/notify "$CERTBINDD" -f -c "$S/certbind.conf" > "$S/certbindd.log" 2>&1 & CB=$!
 			PIDS="$PIDS $CB"
 			wait_for 600 test -s "$S/ready" || fail "scale $fam/$n: no READY ($(tail -n 3 "$S/certbindd.log"))"
 			wait "$RW"; ready=$(( $(cat "$S/ready") - t ))   # both CLOCK_REALTIME ms
