@@ -218,7 +218,7 @@ static void pass_end(struct daemon *d)
 		d->ready = true;
 	}
 	failover_flush(&d->sites);
-	statefile_flush(&d->sites);
+	statefile_pass_end(&d->sites);
 	metrics_flush(d, false);
 	if (d->ready)
 		notify_status(d);
@@ -234,6 +234,7 @@ int daemon_run(struct daemon *d)
 			return 1;
 		pass_end(d);
 	}
+	statefile_cancel(&d->sites);
 	statefile_flush(&d->sites);
 	metrics_flush(d, true);
 	sd_notify(0, "STOPPING=1");

@@ -126,6 +126,8 @@ struct sites {
 	struct certnotify *notify;       /* inotify on the certificates' directories */
 	struct dqueue *defaults;         /* default-binding proofs (defaults.c) */
 	struct timer stale_timer;        /* deferred listener-stale check */
+	struct timer state_timer;        /* a coalesced state-file write (statefile.c) */
+	uint64_t state_written;          /* now_ms() of the last state-file write */
 	struct stale *stale;             /* reported, still stale */
 	size_t nstale;
 	struct tell *tells;              /* a round's outcomes still to tell (outcome.c) */

@@ -16,6 +16,7 @@
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/stale.h"
+#include "monitor/sites/statefile.h"
 
 void sites_init(struct sites *set, const struct pipe_env *env, const struct addrtab *tab,
 		struct alerter *alerts)
@@ -326,6 +327,7 @@ void sites_free(struct sites *set)
 	siteindex_free(&set->index);
 	stale_free(set);
 	failover_free(set);
+	statefile_cancel(set);
 }
 
 void sites_clock_stepped(struct sites *set)

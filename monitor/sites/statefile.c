@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/core/clock.h"
 #include "monitor/core/log.h"
 #include "monitor/out/state.h"
 
@@ -38,6 +39,9 @@ int statefile_flush(struct sites *set)
 	}
 	err = state_write(path, b, set->n);
 	free(b);
+	set->state_written = now_ms();
+	if (set->L)
+		loop_cancel(set->L, &set->state_timer);
 	if (err < 0) {
 		/* Kept dirty: the next pass tries again (e.g. after the directory is back). */
 		set->state_dirty = true;
@@ -51,4 +55,31 @@ int statefile_flush(struct sites *set)
 		log_msg(LOG_NOTICE, "event=state-written-again file=%s", path);
 	set->state_failed = false;
 	return 0;
+}
+
+static void on_state_timer(void *arg)
+{
+	statefile_flush(arg);
+}
+
+void statefile_pass_end(struct sites *set)
+{
+	uint64_t due = set->state_written + STATEFILE_COALESCE_MS;
+
+	if (set->env.dry_run || !set->state_dirty)
+		return;
+	if (!set->state_written || now_ms() >= due || !set->L) {
+		statefile_flush(set);
+		return;
+	}
+	if (!timer_armed(&set->state_timer)) {
+		set->state_timer = (struct timer){ .fn = on_state_timer, .arg = set };
+		loop_arm(set->L, &set->state_timer, due);
+	}
+}
+
+void statefile_cancel(struct sites *set)
+{
+	if (set->L)
+		loop_cancel(set->L, &set->state_timer);
 }

@@ -7,5 +7,16 @@
 
 /* Writes the state file if anything changed (not in a dry run). 0, or -1 (logged, retried). */
 int statefile_flush(struct sites *set);
+/*
+ * The end of a loop pass: events and state names changed (no binding moved: those are
+ * committed at once by outcome.c). The first change after a quiet second is written now;
+ * during a storm of events the file is written at most once per STATEFILE_COALESCE_MS, the
+ * last changes by a timer: 10,000 sites make a 3 MB file that must not be rewritten on
+ * every pass while a renumbering trickles in.
+ */
+#define STATEFILE_COALESCE_MS 1000
+void statefile_pass_end(struct sites *set);
+/* A coalesced write still waiting: cancelled (the caller flushes, e.g. at stop). */
+void statefile_cancel(struct sites *set);
 
 #endif
