@@ -127,6 +127,7 @@ static void report_done(void *arg)
 {
 	struct pipe_job *j = arg;
 	struct pipe_report r = { .reloaded = j->reloaded, .reload_ms = j->reload_ms,
+				 .check_ms = j->check_ms,
 				 .restarted = j->restarted, .whole = j->whole, .words = j->words };
 
 	srvop_stop(&j->op);
@@ -512,6 +513,9 @@ static void run_check(struct pipe_job *j)
 		return;
 	}
 	srvop_init(&j->op, j->env.L, j->srv, on_check, j);
+	/* A large configuration's check takes long, and longer on a loaded machine: its deadline
+	 * is at least a multiple of what the server's last check took. */
+	srvop_scale(&j->op, j->srv->check_ms);
 	j->check_start = now_ms();
 	if (srvop_argv(&j->op, argv, "check") < 0) {
 		mark_pending(j);

@@ -84,6 +84,7 @@ struct pipe_env {
 struct pipe_report {
 	bool reloaded;               /* a reload (or rollback reload) exited 0: runs what is on disk */
 	unsigned reload_ms;          /* how long the (first) reload took; 0: none ran */
+	unsigned check_ms;           /* how long the (last) check took; 0: none ran */
 	bool restarted;              /* the server died after the reload and was started again */
 	bool whole;                  /* the batch failed as a whole (check, reload, confirmation,
 				      * the server's death, or no new endpoint answered): every

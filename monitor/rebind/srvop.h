@@ -20,6 +20,7 @@ struct server {
 	 * after a crash the files may be new while the server still runs the old ones.
 	 */
 	bool synced;
+	unsigned check_ms;        /* how long its last check took (ms); 0: none yet */
 };
 
 struct srvop_result {

@@ -347,7 +347,7 @@ static void on_job_done(void *arg, struct pipe_item *items, size_t n,
 	const struct site *first = items[0].site;
 	bool more;
 
-	serverrec_note(set, first->server, r->reloaded, r->reload_ms, r->restarted);
+	serverrec_note(set, first->server, r);
 	more = plan_next(j, items, n, r);
 	/* The server stays busy while its batch is narrowed down. */
 	if (!more)
@@ -470,7 +470,8 @@ static void start_one(struct sites *set, struct siteinfo **v, size_t n, jobs_ite
 	j->files_only = (struct server_cfg){ .name = first->name, .type = first->server_type,
 					     .reload_timeout_ms = first->reload_timeout_ms };
 	j->srv = (struct server){ .cfg = first->server ? first->server : &j->files_only,
-				  .synced = serverrec_synced(set, first->server) };
+				  .synced = serverrec_synced(set, first->server),
+				  .check_ms = serverrec_check_ms(set, first->server) };
 	j->next = set->jobs;
 	set->jobs = j;
 	set->jobs_running++;

@@ -39,17 +39,26 @@ bool serverrec_synced(const struct sites *set, const struct server_cfg *srv)
 	return s && s->synced;
 }
 
-/* What a job did to its server, remembered by name (it outlives policy reloads). */
-void serverrec_note(struct sites *set, const struct server_cfg *srv, bool reloaded,
-		    unsigned reload_ms, bool restarted)
+unsigned serverrec_check_ms(const struct sites *set, const struct server_cfg *srv)
 {
-	struct serverrec *s = reload_ms || reloaded ? server_rec_add(set, srv) : NULL;
+	const struct serverrec *s = server_rec(set, srv);
+
+	return s ? s->last_check_ms : 0;
+}
+
+/* What a job did to its server, remembered by name (it outlives policy reloads). */
+void serverrec_note(struct sites *set, const struct server_cfg *srv, const struct pipe_report *r)
+{
+	struct serverrec *s = r->reload_ms || r->reloaded || r->check_ms ?
+			      server_rec_add(set, srv) : NULL;
 
 	if (!s)
 		return;
 	/* Reloaded by us since start: the server runs what is on disk. */
-	s->synced |= reloaded;
-	if (reload_ms)
-		s->last_reload_ms = reload_ms;
-	s->restarts += restarted;
+	s->synced |= r->reloaded;
+	if (r->reload_ms)
+		s->last_reload_ms = r->reload_ms;
+	if (r->check_ms)
+		s->last_check_ms = r->check_ms;
+	s->restarts += r->restarted;
 }

@@ -93,6 +93,7 @@ struct serverrec {
 	char *name;                      /* owned copy */
 	bool synced;                     /* reloaded by certbindd since it started */
 	unsigned last_reload_ms;         /* how long its last reload took */
+	unsigned last_check_ms;          /* how long its last check took */
 	unsigned restarts;               /* started again after a reload killed it */
 };
 
