@@ -420,10 +420,14 @@ for n in $SCALE_NS; do
 			bound=$("$CERTBINDCTL" -s "$S/ctl.sock" status | grep -c "$OLDST.* bound ")
 			[ "$bound" -eq "$n" ] || fail "scale $fam/$n: READY with $bound of $n sites bound"
 			c0=$(cpu_ticks "$CB"); s1=$(sighups)
+			# SCALE_PERF=FILE: a perf profile (cpu-clock, call graphs) of certbindd during
+			# the renumbering, for `perf report -i FILE` (the figures are then not clean).
+			[ -n "${SCALE_PERF:-}" ] && { perf record -q -e cpu-clock -g -o "$SCALE_PERF.$fam.$n" -p "$CB" & PERF=$!; }
 			t=$(ms_now); ip -batch "$S/forward"; tb=$(ms_now)
 			wait_for 600 proven_at "$NEWST" "$moved" ||
 				fail "scale $fam/$n: renumbering not all proven ($(grep -c rebind-failed "$S/certbindd.log") rebind-failed; $(grep -c "address = \"$NEWST" "$S/state") of $n; the kernel holds $(ip addr show dev sc0 | grep -c "$OLDST") old addresses, certbindd $("$CERTBINDCTL" -s "$S/ctl.sock" addresses | grep -c "$OLDST"))"
 			t1=$(ms_now)
+			[ -n "${SCALE_PERF:-}" ] && { kill -INT "$PERF"; wait "$PERF"; }
 			bound=$("$CERTBINDCTL" -s "$S/ctl.sock" status | grep -c "$NEWST.* bound ")
 			[ "$bound" -eq "$moved" ] || fail "scale $fam/$n: $bound of $moved moved sites bound after the renumbering"
 			cpu=$(( ($(cpu_ticks "$CB") - c0) * 1000 / $(getconf CLK_TCK) ))

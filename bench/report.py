@@ -82,7 +82,10 @@ for medium in ("disk", "tmpfs"):
         rows.append(("one atomic file replace p99 (on %s, the floor)" % medium, fmt(res["replace_p99_us"], " µs", 0)))
         rows.append(("decision latency p99 ÷ that floor (on %s)" % medium, fmt(res["p99_ratio_to_replace"], "×", 2)))
         m = res["p99_ratio_to_replace"]["median"]
-        goals.append(("decision latency p99 ≤ 1.5× one atomic replace (target on %s)" % medium, "%.2f×" % m, m <= 1.5))
+        # The disk's fsync is the floor; on tmpfs a replace costs microseconds and the ratio
+        # only shows the daemon's own path (reported, not a goal).
+        if medium == "disk":
+            goals.append(("decision latency p99 ≤ 1.5× one atomic replace (target on disk)", "%.2f×" % m, m <= 1.5))
     else:
         p99 = res["p99_us"]["median"]
         goals.append(("decision latency p99 ≤ 1 ms (target on %s)" % medium, "%.0f µs" % p99, p99 <= 1000))

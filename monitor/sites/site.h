@@ -128,7 +128,8 @@ struct sites {
 	struct dqueue *defaults;         /* default-binding proofs (defaults.c) */
 	struct timer stale_timer;        /* deferred listener-stale check */
 	struct timer state_timer;        /* a coalesced state-file write (statefile.c) */
-	uint64_t state_written;          /* now_ms() of the last state-file write */
+	uint64_t state_written;          /* now_ms() at the end of the last state-file write */
+	unsigned state_spacing;          /* ms from there before the next coalesced write */
 	struct stale *stale;             /* reported, still stale */
 	size_t nstale;
 	struct tell *tells;              /* a round's outcomes still to tell (outcome.c) */

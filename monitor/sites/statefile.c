@@ -14,6 +14,7 @@ int statefile_flush(struct sites *set)
 {
 	const char *path = set->pol->state_file;
 	struct binding *b;
+	uint64_t t0;
 	int err;
 
 	if (set->env.dry_run || !set->state_dirty)
@@ -37,9 +38,13 @@ int statefile_flush(struct sites *set)
 		snprintf(b[i].last_event, sizeof(b[i].last_event), "%s", si->last_event);
 		b[i].last_event_at = si->last_event_at;
 	}
+	t0 = now_ms();
 	err = state_write(path, b, set->n);
 	free(b);
 	set->state_written = now_ms();
+	set->state_spacing = (unsigned)(set->state_written - t0) * (STATEFILE_SHARE - 1);
+	if (set->state_spacing > STATEFILE_COALESCE_MS)
+		set->state_spacing = STATEFILE_COALESCE_MS;
 	if (set->L)
 		loop_cancel(set->L, &set->state_timer);
 	if (err < 0) {
@@ -64,7 +69,7 @@ static void on_state_timer(void *arg)
 
 void statefile_pass_end(struct sites *set)
 {
-	uint64_t due = set->state_written + STATEFILE_COALESCE_MS;
+	uint64_t due = set->state_written + set->state_spacing;
 
 	if (set->env.dry_run || !set->state_dirty)
 		return;

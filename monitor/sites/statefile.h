@@ -9,11 +9,13 @@
 int statefile_flush(struct sites *set);
 /*
  * The end of a loop pass: events and state names changed (no binding moved: those are
- * committed at once by outcome.c). The first change after a quiet second is written now;
- * during a storm of events the file is written at most once per STATEFILE_COALESCE_MS, the
- * last changes by a timer: 10,000 sites make a 3 MB file that must not be rewritten on
+ * committed at once by outcome.c). Writing the file takes at most 1/STATEFILE_SHARE of the
+ * time: the next write waits STATEFILE_SHARE - 1 times what the last one took (at most
+ * STATEFILE_COALESCE_MS), the changes meanwhile written by a timer. A few sites' file is
+ * written within milliseconds; 10,000 sites make a 3 MB file that must not be rewritten on
  * every pass while a renumbering trickles in.
  */
+#define STATEFILE_SHARE 20
 #define STATEFILE_COALESCE_MS 1000
 void statefile_pass_end(struct sites *set);
 /* A coalesced write still waiting: cancelled (the caller flushes, e.g. at stop). */

@@ -6,6 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 www_site alert
 start_certbindd
+# The state file follows the status within its write spacing (statefile.h).
+wait_for 10 grep -q 'state = "bound"' "$T/state" || fail "the state file never said bound"
 [ "$(stat -c %a "$T/ctl.sock")" = 660 ] || fail "socket mode $(stat -c %a "$T/ctl.sock")"
 ctl --json status > "$T/status.json" || fail "status --json"
 python3 - "$T/status.json" "$T/state" <<'EOPY' || fail "status --json does not match the state file"
