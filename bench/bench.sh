@@ -404,8 +404,9 @@ for n in $SCALE_NS; do
 			t=$(ms_now); kill -HUP "$(cat "$S/nginx.pid")"
 			wait_for 300 listeners_at "$NEWPAT" "$moved" || fail "scale $fam/$n: floor reload ($(tail -n 1 "$S/error.log"))"
 			rl=$(( $(ms_now) - t ))
-			h=$("$T/hsfloor" 32 < "$S/endpoints_new") || fail "scale $fam/$n: floor handshakes"
-			echo "  IPv$fam $n sites ($moved moved), rep $r: floor settle 300 + write $w + reload $rl + handshakes $h ms" >&2
+			hs=$("$T/hsfloor" 32 < "$S/endpoints_new") || fail "scale $fam/$n: floor handshakes"
+			read -r h hcpu <<< "$hs"
+			echo "  IPv$fam $n sites ($moved moved), rep $r: floor settle 300 + write $w + reload $rl + handshakes $h ms (their CPU $hcpu ms)" >&2
 			to_old
 			# Start-up: certbindd renders all N, one check and reload, proves all.
 			rm -f "$S/state"; s0=$(sighups)
@@ -432,7 +433,7 @@ for n in $SCALE_NS; do
 			[ "$bound" -eq "$moved" ] || fail "scale $fam/$n: $bound of $moved moved sites bound after the renumbering"
 			cpu=$(( ($(cpu_ticks "$CB") - c0) * 1000 / $(getconf CLK_TCK) ))
 			rss=$(awk '/^VmHWM/ {print $2}' "/proc/$CB/status")
-			emit "{\"bench\":\"renumber_scale\",\"family\":$fam,\"sites\":$n,\"moved\":$moved,\"rep\":$r,\"floor_write_ms\":$w,\"floor_reload_ms\":$rl,\"floor_handshake_ms\":$h,\"settle_ms\":300,\"startup_ready_ms\":$ready,\"startup_reloads\":$(( s1 - s0 )),\"total_ms\":$(( t1 - t )),\"after_batch_ms\":$(( t1 - tb )),\"batch_ms\":$(( tb - t )),\"reloads\":$(( $(sighups) - s1 )),\"cpu_ms\":$cpu,\"rss_kib\":$rss,\"rebind_failed\":$(grep -c 'event=rebind-failed' "$S/certbindd.log")}"
+			emit "{\"bench\":\"renumber_scale\",\"family\":$fam,\"sites\":$n,\"moved\":$moved,\"rep\":$r,\"floor_write_ms\":$w,\"floor_reload_ms\":$rl,\"floor_handshake_ms\":$h,\"floor_handshake_cpu_ms\":$hcpu,\"settle_ms\":300,\"startup_ready_ms\":$ready,\"startup_reloads\":$(( s1 - s0 )),\"total_ms\":$(( t1 - t )),\"after_batch_ms\":$(( t1 - tb )),\"batch_ms\":$(( tb - t )),\"reloads\":$(( $(sighups) - s1 )),\"cpu_ms\":$cpu,\"rss_kib\":$rss,\"rebind_failed\":$(grep -c 'event=rebind-failed' "$S/certbindd.log")}"
 			kill "$CB"; wait "$CB" 2>/dev/null
 			to_old
 		done
