@@ -110,7 +110,7 @@ static void on_deadline(void *arg)
 			ev_begin(&e, "listener-missing");
 			ev_add(&e, "site", it->site->name);
 			ev_add(&e, "endpoint", ep);
-			ev_addf(&e, "waited_ms", "%u", it->site->verify_timeout_ms);
+			ev_addf(&e, "waited_ms", "%u", it->site->verify_timeout_ms + it->prover->listen_grace_ms);
 			ev_add(&e, "reason", "the reload command succeeded but nothing listens there: "
 			       "the server did not take the new configuration (check its error log)");
 			ev_add(&e, "hint", include_hint(it->site->server_type));
@@ -299,7 +299,7 @@ void prove_start(struct prover *p, struct pipe_item *it, bool quick)
 	it->deadline = (struct timer){ .fn = on_deadline, .arg = it };
 	it->retry = (struct timer){ .fn = verify_attempt, .arg = it };
 	p->listening++;
-	loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms);
+	loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms + p->listen_grace_ms);
 	/* The first look is now (in this loop pass), later ones every LISTEN_POLL_MS. */
 	if (!timer_armed(&p->listen_tick))
 		loop_arm(p->L, &p->listen_tick, now_ms());

@@ -14,6 +14,9 @@ struct prover {
 	size_t n;
 	struct timer listen_tick;     /* one inet_diag dump serves every item waiting to listen */
 	size_t listening, probing;
+	/* Added to each site's verify timeout while it waits for its listener: a large
+	 * configuration is parsed again by the reload before the new sockets exist. */
+	unsigned listen_grace_ms;
 	/* Items waiting for a handshake slot, first come first served: a freed slot starts the
 	 * next at once, and a batch of 10,000 waits without a timer each. */
 	struct pipe_item *qhead, *qtail;
