@@ -12,7 +12,7 @@
 #include "monitor/core/fileio.h"
 #include "monitor/core/log.h"
 #include "monitor/sites/outcome.h"
-#include "monitor/out/state.h"
+#include "monitor/report/state.h"
 #include "monitor/rebind/tlsprobe.h"
 #include "monitor/rebind/trust.h"
 #include "monitor/sites/act.h"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "monitor/core/loop.h"
-#include "monitor/out/alert.h"
+#include "monitor/report/alert.h"
 #include "monitor/sites/sites.h"
 #include "netlink/addrtab.h"
 #include "netlink/nlwatch.h"

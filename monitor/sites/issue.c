@@ -10,7 +10,7 @@
 
 #include "monitor/core/child.h"
 #include "monitor/core/log.h"
-#include "monitor/out/alert.h"
+#include "monitor/report/alert.h"
 #include "monitor/sites/sitelog.h"
 
 #define BACKOFF_MAX_S 3600

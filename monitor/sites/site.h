@@ -8,7 +8,7 @@
 
 #include "monitor/certs/cert.h"
 #include "monitor/core/loop.h"
-#include "monitor/out/alert.h"
+#include "monitor/report/alert.h"
 #include "monitor/rebind/pipeline.h"
 #include "monitor/sites/duehash.h"
 #include "monitor/sites/siteindex.h"

@@ -3,7 +3,7 @@
 #ifndef CERTBIND_SITES_H
 #define CERTBIND_SITES_H
 
-#include "monitor/out/state.h"
+#include "monitor/report/state.h"
 #include "monitor/sites/site.h"
 
 /* An empty table working in env's loop on tab, alerting through alerts. */

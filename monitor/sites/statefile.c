@@ -8,7 +8,7 @@
 
 #include "monitor/core/clock.h"
 #include "monitor/core/log.h"
-#include "monitor/out/state.h"
+#include "monitor/report/state.h"
 
 int statefile_flush(struct sites *set)
 {

@@ -9,7 +9,7 @@ rank() {   # the layer of a path: higher may include lower, never the reverse
 	case $1 in
 	monitor/main/*) echo 8 ;; monitor/control/*) echo 7 ;; monitor/daemon/*) echo 6 ;;
 	monitor/sites/*) echo 5 ;; monitor/rebind/*) echo 4 ;;
-	monitor/out/*|monitor/certs/*) echo 3 ;; monitor/core/*) echo 2 ;;
+	monitor/report/*|monitor/certs/*) echo 3 ;; monitor/core/*) echo 2 ;;
 	policy/*|netlink/*) echo 1 ;; *) echo 0 ;;
 	esac
 }
@@ -27,8 +27,8 @@ for f in $(find monitor netlink policy -name '*.[ch]' | sort); do
 		fi
 	done
 done
-# Same-layer folders that must stay apart: out/ and certs/ do not use each other.
-grep -l '#include "monitor/certs/' monitor/out/*.c monitor/out/*.h 2>/dev/null | sed 's/^/  certs used from /' | grep . && bad=1
+# Same-layer folders that must stay apart: report/ and certs/ do not use each other.
+grep -l '#include "monitor/certs/' monitor/report/*.c monitor/report/*.h 2>/dev/null | sed 's/^/  certs used from /' | grep . && bad=1
 big=$(find monitor netlink policy -name '*.c' -exec wc -l {} + | awk '$2 != "total" && $1 > 600 {print "  " $2 ": " $1 " lines"}')
 [ -z "$big" ] || { echo "$big"; bad=1; }
 if command -v pmccabe >/dev/null; then

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "monitor/core/clock.h"
-#include "monitor/out/alert.h"
+#include "monitor/report/alert.h"
 #include "monitor/sites/act.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/defaults.h"

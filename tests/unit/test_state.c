@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/out/state.h"
+#include "monitor/report/state.h"
 
 static char path[64];
 

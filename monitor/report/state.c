@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The state file: read through libconfig, formatted directly in its syntax, replaced atomically. */
-#include "monitor/out/state.h"
+#include "monitor/report/state.h"
 
 #include <errno.h>
 #include <libconfig.h>

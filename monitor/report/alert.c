@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Alert commands: one supervised child each, CERTBIND_* in its environment, failures logged. */
-#include "monitor/out/alert.h"
+#include "monitor/report/alert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
