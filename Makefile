@@ -31,10 +31,11 @@ else
 Q := @
 endif
 
+UTIL_SRC    := $(wildcard util/*.c)
 NETLINK_SRC := $(wildcard netlink/*.c)
 POLICY_SRC  := $(wildcard policy/*.c)
 MONITOR_LIB := $(filter-out monitor/main/%,$(wildcard monitor/*/*.c))
-LIB_SRC     := $(NETLINK_SRC) $(POLICY_SRC) $(MONITOR_LIB)
+LIB_SRC     := $(UTIL_SRC) $(NETLINK_SRC) $(POLICY_SRC) $(MONITOR_LIB)
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

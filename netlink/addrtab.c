@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/grow.h"
+
 struct link {
 	int ifindex;
 	unsigned flags;
@@ -66,14 +68,8 @@ static struct addrent **bucket(const struct addrtab *t, const struct ipaddr *ip)
 
 static int grow(struct addrtab *t)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct addrent **a = realloc(t->all, cap * sizeof(*a));
-		if (!a)
-			return -1;
-		t->all = a;
-		t->cap = cap;
-	}
+	if (GROW(t->all, t->n, t->cap, 64) < 0)
+		return -1;
 	if (t->n >= t->nbuckets) {
 		size_t nb = t->nbuckets * 2;
 		struct addrent **b = calloc(nb, sizeof(*b));
@@ -263,14 +259,8 @@ int addrtab_link_set(struct addrtab *t, int ifindex, const char *name, unsigned 
 	t->cache_name[0] = '\0';
 
 	if (!l) {
-		if (t->nlinks == t->linkcap) {
-			size_t cap = t->linkcap ? t->linkcap * 2 : 16;
-			struct link *nl = realloc(t->links, cap * sizeof(*nl));
-			if (!nl)
-				return -1;
-			t->links = nl;
-			t->linkcap = cap;
-		}
+		if (GROW(t->links, t->nlinks, t->linkcap, 16) < 0)
+			return -1;
 		l = &t->links[t->nlinks++];
 		l->ifindex = ifindex;
 	}

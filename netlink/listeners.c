@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/grow.h"
+
 struct listeners {
 	struct nl_sock *sk;
 };
@@ -57,15 +59,9 @@ static void collect_one(struct nl_object *obj, void *arg)
 
 	if (!src || idiagnl_msg_get_state(m) != IDIAG_SS_LISTEN)
 		return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 32;
-		struct listener *v = realloc(c->v, cap * sizeof(*v));
-		if (!v) {
-			c->oom = true;
-			return;
-		}
-		c->v = v;
-		c->cap = cap;
+	if (GROW(c->v, c->n, c->cap, 32) < 0) {
+		c->oom = true;
+		return;
 	}
 	x = &c->v[c->n];
 	memset(x, 0, sizeof(*x));

@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "util/grow.h"
+
 static void put(struct timerheap *th, size_t i, struct timer *t)
 {
 	th->h[i] = t;
@@ -47,14 +49,8 @@ int timer_arm(struct timerheap *th, struct timer *t, uint64_t when)
 		sift_down(th, t->idx - 1);
 		return 0;
 	}
-	if (th->n == th->cap) {
-		size_t cap = th->cap ? th->cap * 2 : 64;
-		struct timer **h = realloc(th->h, cap * sizeof(*h));
-		if (!h)
-			return -1;
-		th->h = h;
-		th->cap = cap;
-	}
+	if (GROW(th->h, th->n, th->cap, 64) < 0)
+		return -1;
 	t->when = when;
 	put(th, th->n++, t);
 	sift_up(th, th->n - 1);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
+
 static size_t slot(const struct duehash *h, const struct ipaddr *ip, unsigned port)
 {
 	return (ipaddr_hash(ip) ^ (port * 2654435761u)) & (h->nbucket - 1);
@@ -35,14 +37,8 @@ int duehash_add(struct duehash *h, const struct site *owner, const struct ipaddr
 {
 	size_t s;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct duenode *v = realloc(h->node, cap * sizeof(*v));
-		if (!v)
-			goto fail;
-		h->node = v;
-		h->cap = cap;
-	}
+	if (GROW(h->node, h->n, h->cap, 64) < 0)
+		goto fail;
 	if ((h->n + 1) * 2 > h->nbucket && grow_buckets(h) < 0)
 		goto fail;
 	s = slot(h, ip, port);

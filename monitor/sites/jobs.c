@@ -10,6 +10,7 @@
 #include "monitor/sites/failover.h"
 #include "monitor/sites/narrow.h"
 #include "monitor/sites/serverrec.h"
+#include "util/grow.h"
 
 #define BATCH_WINDOW_MS 100
 
@@ -41,14 +42,8 @@ static void run_round(struct sitejob *j, struct siteinfo *const *v, size_t n);
 /* Appends a due site to the list (its destination and flags are set). 0 or -1. */
 static int jobs_readd(struct sites *set, struct siteinfo *si)
 {
-	if (set->ndue == set->capdue) {
-		size_t cap = set->capdue ? set->capdue * 2 : 64;
-		struct siteinfo **v = realloc(set->due, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		set->due = v;
-		set->capdue = cap;
-	}
+	if (GROW(set->due, set->ndue, set->capdue, 64) < 0)
+		return -1;
 	if (!set->ndue)
 		set->due_since = si->due_since;
 	set->due[set->ndue++] = si;

@@ -16,6 +16,7 @@
 #include "monitor/sites/jobs.h"
 #include "monitor/sites/sitelog.h"
 #include "monitor/sites/statefile.h"
+#include "util/grow.h"
 
 /* What a site's outcome still has to tell, once the state file carries it. */
 struct tell {
@@ -33,14 +34,8 @@ struct tell {
 
 static struct tell *tell_add(struct sites *set)
 {
-	if (set->ntells == set->captells) {
-		size_t cap = set->captells ? set->captells * 2 : 64;
-		struct tell *v = realloc(set->tells, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		set->tells = v;
-		set->captells = cap;
-	}
+	if (GROW(set->tells, set->ntells, set->captells, 64) < 0)
+		return NULL;
 	return &set->tells[set->ntells++];
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "monitor/sites/site.h"
+#include "util/grow.h"
 
 int siteindex_init(struct siteindex *x, size_t nsites)
 {
@@ -84,14 +85,8 @@ int siteindex_update(struct siteindex *x, struct siteinfo *si)
 		g->next = *head;
 		*head = g;
 	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 4;
-		struct siteinfo **v = realloc(g->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		g->v = v;
-		g->cap = cap;
-	}
+	if (GROW(g->v, g->n, g->cap, 4) < 0)
+		return -1;
 	si->gidx = g->n;
 	g->v[g->n++] = si;
 	si->group = g;

@@ -5,7 +5,7 @@
 # for it (two files that call each other).
 cd "$(dirname "$0")/../.."
 command -v python3 >/dev/null || { echo "SKIP: t_callcircles: no python3 (make check installs it)"; exit 77; }
-out=$(python3 tests/static/callcircles.py monitor netlink policy) ||
+out=$(python3 tests/static/callcircles.py monitor netlink policy util) ||
 	{ printf '%s\n' "$out"; echo "FAIL: t_callcircles"; exit 1; }
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
 printf 'int b_two(void);\nint a_one(void)\n{\n\treturn b_two();\n}\n' > "$d/a.c"
