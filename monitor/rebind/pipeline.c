@@ -14,6 +14,7 @@
 #include "monitor/rebind/collide.h"
 #include "monitor/rebind/culprit.h"
 #include "monitor/rebind/errlog.h"
+#include "monitor/rebind/items.h"
 #include "monitor/rebind/liveness.h"
 #include "monitor/rebind/prove.h"
 #include "monitor/rebind/targets.h"
@@ -31,6 +32,7 @@ struct pipe_job {
 	uint64_t reload_start, check_start;
 	unsigned reload_ms, check_ms;
 	bool proof_first;          /* nothing written: proving before any reload */
+	bool check_again;          /* the check timed out once and runs again, for longer */
 	bool whole;                /* two or more sites failed together at one step */
 	long long log_mark;        /* where the server's error log ended before the reload */
 	char words[256];           /* the checker's error line, when the check failed */
@@ -59,23 +61,6 @@ static void item_fail(struct pipe_job *j, struct pipe_item *it)
 {
 	it->outcome = PO_FAILED;
 	j->active--;
-}
-
-/* Every item still in play fails for the same reason (the check or the reload failed). */
-static void fail_active(struct pipe_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail_active(struct pipe_job *j, const char *fmt, ...)
-{
-	char reason[sizeof(j->items[0].reason)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < j->n; i++)
-		if (j->items[i].outcome == PO_PENDING) {
-			memcpy(j->items[i].reason, reason, sizeof(reason));
-			item_fail(j, &j->items[i]);
-		}
 }
 
 /*
@@ -118,9 +103,27 @@ static void explain_from_log(struct pipe_job *j)
 /* Which items are still in play, before a step fails them all or proves them. */
 static void mark_pending(struct pipe_job *j)
 {
-	j->npend = 0;
-	for (size_t i = 0; i < j->n; i++)
-		j->npend += (j->pend[i] = j->items[i].outcome == PO_PENDING);
+	j->npend = items_mark_pending(j->items, j->n, j->pend);
+}
+
+/*
+ * A step failed (check, reload): every item still in play fails with the reason, together
+ * (words: the server's line naming culprits, or NULL; prefix: before it in their reasons).
+ */
+static void fail_step(struct pipe_job *j, const char *words, const char *prefix,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void fail_step(struct pipe_job *j, const char *words, const char *prefix,
+		      const char *fmt, ...)
+{
+	char reason[sizeof(j->items[0].reason)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	mark_pending(j);
+	j->active -= items_fail_pending(j->items, j->n, reason);
+	failed_together(j, words, prefix);
 }
 
 static void report_done(void *arg)
@@ -183,18 +186,6 @@ static void reprove(struct pipe_job *j)
 		loop_arm(j->env.L, &j->proven, now_ms());
 }
 
-/* Appends "; what (why)" to the reason of every rolled-back item. */
-static void tell_rolled_back(struct pipe_job *j, const char *what, const char *why)
-{
-	for (size_t i = 0; i < j->n; i++) {
-		struct pipe_item *it = &j->items[i];
-		size_t n = strlen(it->reason);
-		if (it->outcome == PO_FAILED && it->rolled_back)
-			snprintf(it->reason + n, sizeof(it->reason) - n, "; %s%s%s%s", what,
-				 why ? " (" : "", why ? why : "", why ? ")" : "");
-	}
-}
-
 static void on_rollback_reload(void *arg, const struct srvop_result *r)
 {
 	struct pipe_job *j = arg;
@@ -202,9 +193,9 @@ static void on_rollback_reload(void *arg, const struct srvop_result *r)
 	if (r->ok)
 		j->reloaded = true;
 	else if (r->timed_out)
-		tell_rolled_back(j, "the rollback reload timed out too", NULL);
+		items_tell_rolled_back(j->items, j->n, "the rollback reload timed out too", NULL);
 	else
-		tell_rolled_back(j, "the rollback reload failed too", r->status[0] ? r->status : r->why);
+		items_tell_rolled_back(j->items, j->n, "the rollback reload failed too", r->status[0] ? r->status : r->why);
 	reprove(j);
 }
 
@@ -224,7 +215,7 @@ static void on_started(void *arg, const struct srvop_result *r)
 	if (r->ok)
 		j->reloaded = true;
 	else
-		tell_rolled_back(j, "starting the server again failed", r->why);
+		items_tell_rolled_back(j->items, j->n, "starting the server again failed", r->why);
 	reprove(j);
 }
 
@@ -447,9 +438,7 @@ static void on_reload(void *arg, const struct srvop_result *r)
 	j->reload_ms = (unsigned)(now_ms() - j->reload_start);
 	j->reload_ran |= r->touched;
 	if (!r->ok) {
-		mark_pending(j);
-		fail_active(j, "reload %s", r->why);
-		failed_together(j, r->line, "reload failed: ");
+		fail_step(j, r->line, "reload failed: ", "reload %s", r->why);
 	} else if (live_exited(j->w_live.fd)) {
 		server_died(j);
 	} else {
@@ -481,11 +470,32 @@ static void run_reload(struct pipe_job *j)
 	srvop_init(&j->op, j->env.L, j->srv, on_reload, j);
 	srvop_scale(&j->op, j->check_ms);
 	if (j->drv->reload(&j->op) < 0) {
-		mark_pending(j);
-		fail_active(j, "reload %s", j->op.res.why);
-		failed_together(j, NULL, "");
+		fail_step(j, NULL, "", "reload %s", j->op.res.why);
 		finish(j);
 	}
+}
+
+/*
+ * A check that timed out says how large the configuration is, not which site is wrong (it
+ * parses them all): the first check of 10,000 nginx blocks on a loaded machine outlasts
+ * reload_timeout_ms. It runs once more with SRVOP_CHECK_MULTIPLE times as long.
+ */
+static bool check_timed_out(struct pipe_job *j, const struct srvop_result *r)
+{
+	struct ev e;
+
+	if (r->ok || !r->timed_out || j->check_again)
+		return false;
+	j->check_again = true;
+	ev_begin(&e, "check-slow");
+	ev_add(&e, "server", j->srv->cfg->name);
+	ev_addf(&e, "took_ms", "%u", j->check_ms);
+	ev_addf(&e, "deadline_ms", "%llu", (unsigned long long)j->check_ms * SRVOP_CHECK_MULTIPLE);
+	ev_add(&e, "reason", "the configuration check timed out; a timeout names no site (the "
+	       "check parses all of them): it runs again with a longer deadline");
+	ev_emit(&e, LOG_NOTICE);
+	run_check(j);
+	return true;
 }
 
 static void on_check(void *arg, const struct srvop_result *r)
@@ -497,10 +507,11 @@ static void on_check(void *arg, const struct srvop_result *r)
 		run_reload(j);
 		return;
 	}
+	if (check_timed_out(j, r))
+		return;
 	/* The server never saw the files: restore them, no reload. The checker's own words. */
-	mark_pending(j);
-	fail_active(j, "configuration check failed: %s", r->line[0] ? r->line : r->why);
-	failed_together(j, r->line, "configuration check failed: ");
+	fail_step(j, r->line, "configuration check failed: ", "configuration check failed: %s",
+		  r->line[0] ? r->line : r->why);
 	snprintf(j->words, sizeof(j->words), "%s", r->line);
 	finish(j);
 }
@@ -517,13 +528,12 @@ static void run_check(struct pipe_job *j)
 	}
 	srvop_init(&j->op, j->env.L, j->srv, on_check, j);
 	/* A large configuration's check takes long, and longer on a loaded machine: its deadline
-	 * is at least a multiple of what the server's last check took. */
-	srvop_scale(&j->op, j->srv->check_ms);
+	 * is at least a multiple of what the server's last check took (or of this job's check
+	 * that just timed out). */
+	srvop_scale(&j->op, j->check_again ? j->check_ms : j->srv->check_ms);
 	j->check_start = now_ms();
 	if (srvop_argv(&j->op, argv, "check") < 0) {
-		mark_pending(j);
-		fail_active(j, "%s", j->op.res.why);
-		failed_together(j, NULL, "");
+		fail_step(j, NULL, "", "%s", j->op.res.why);
 		finish(j);
 	}
 }
@@ -555,15 +565,7 @@ struct pipe_job *pipe_start(const struct pipe_env *env, const struct server *srv
 	j->soon = (struct timer){ .fn = report_done, .arg = j };
 	j->w_live.fd = -1;
 	j->proven = (struct timer){ .fn = on_proven, .arg = j };
-	for (size_t i = 0; i < n; i++) {
-		items[i].job = j;
-		items[i].outcome = PO_PENDING;
-		items[i].rewrote = items[i].rolled_back = false;
-		items[i].reason[0] = '\0';
-		items[i].hint = NULL;
-		items[i].old_served = 0;
-		items[i].again = items[i].unreached = items[i].disable = false;
-	}
+	items_reset(items, n, j);
 	j->active -= collide_refuse(env->listeners, srv->cfg->type, items, n);
 	bool written = write_all(j);
 	if (!j->active) {

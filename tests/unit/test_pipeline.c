@@ -113,6 +113,20 @@ static void answer(bool ok, unsigned ms, const char *line)
 	op->done(op->arg, &r);
 }
 
+/* The step ran out of time after ms (its process group killed). */
+static void answer_timeout(unsigned ms)
+{
+	struct srvop *op = F.waiting;
+	struct srvop_result r = { .ok = false, .touched = true, .timed_out = true };
+
+	assert_non_null(op);
+	F.waiting = NULL;
+	F.now += ms;
+	snprintf(r.why, sizeof(r.why), "timed out after %u ms (process group killed)", ms);
+	snprintf(r.status, sizeof(r.status), "timed out");
+	op->done(op->arg, &r);
+}
+
 /* --- its parent process and error log --- */
 int live_open(const struct server_cfg *s, pid_t *pid)
 {
@@ -526,6 +540,48 @@ static void test_reload_fails(void **state)
 	}
 }
 
+/*
+ * The first check of a large configuration timed out (nothing was known of the server's size):
+ * a timeout names no site, so the check runs again with 4x the time it took, and the batch
+ * goes on; nothing is failed, narrowed or restored.
+ */
+static void test_check_timeout_runs_again(void **state)
+{
+	start(3);
+	answer_timeout(10000);
+	assert_string_equal(F.steps, "check check");
+	assert_int_equal(F.nscaled, 2);
+	assert_int_equal(F.scaled[1], 10000);   /* srvop_scale: 4x that, 40 s */
+	answer(true, 12000, NULL);
+	assert_string_equal(F.steps, "check check reload");
+	answer(true, 10, NULL);
+	for (size_t i = 0; i < 3; i++)
+		settle(i, true, false);
+	run_loop();
+	assert_int_equal(F.done_calls, 1);
+	assert_int_equal(F.report.check_ms, 12000);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(items[i].outcome, PO_PROVEN);
+		assert_int_equal(F.restored[i], 0);
+	}
+}
+
+/* Timed out again with the longer deadline: the batch fails, its files go back. */
+static void test_check_timeout_twice_fails(void **state)
+{
+	start(2);
+	answer_timeout(10000);
+	answer_timeout(40000);
+	run_loop();
+	assert_string_equal(F.steps, "check check");
+	assert_int_equal(F.done_calls, 1);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(items[i].outcome, PO_FAILED);
+		assert_int_equal(F.restored[i], 1);
+		assert_non_null(strstr(items[i].reason, "timed out after 40000 ms"));
+	}
+}
+
 /* Shutdown mid-proof: what was written goes back, done is never called. */
 static void test_abort_restores(void **state)
 {
@@ -562,6 +618,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_render_failure_leaves_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_died_restarted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_timeout_runs_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_timeout_twice_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_restores, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
