@@ -200,5 +200,25 @@ int loop_once(struct loop *L, int timeout_ms)
 		w->cb(w->arg, evs[i].events);
 	}
 	timer_run(&L->timers, now_ms());
+	loop_pass_end(L);
 	return 0;
+}
+
+void loop_on_pass_end(struct loop *L, void (*settle)(void *arg), void (*end)(void *arg),
+		      void *arg)
+{
+	L->settle = settle;
+	L->end = end;
+	L->pass_arg = arg;
+}
+
+void loop_pass_end(struct loop *L)
+{
+	for (int i = 0; L->settle && i < LOOP_SETTLE_ROUNDS; i++) {
+		L->settle(L->pass_arg);
+		if (!timer_run(&L->timers, now_ms()))
+			break;
+	}
+	if (L->end)
+		L->end(L->pass_arg);
 }

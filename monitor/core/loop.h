@@ -27,7 +27,13 @@ struct loop {
 	uint64_t armed_for;              /* what the timerfd is set to (0 = disarmed) */
 	void (*on_signal)(void *arg, int signo);
 	void *sig_arg;
+	void (*settle)(void *arg);       /* the end of a pass (see loop_on_pass_end) */
+	void (*end)(void *arg);
+	void *pass_arg;
 };
+
+/* How many times a pass's settle step may run when it keeps making timers due at once. */
+#define LOOP_SETTLE_ROUNDS 8
 
 /*
  * Sets up epoll, the timerfd and a signalfd for HUP, TERM, INT and CHLD (blocked from normal
@@ -60,8 +66,20 @@ static inline void loop_cancel(struct loop *L, struct timer *t)
 }
 
 /*
+ * The end of every pass, before the loop sleeps (redis ae's beforesleep): settle runs, then
+ * the timers it made due at once fire, and settle runs again while any did (at most
+ * LOOP_SETTLE_ROUNDS times: work whose completion is always told from the loop, at once,
+ * lands in the same pass); then end runs once. Either may be NULL.
+ */
+void loop_on_pass_end(struct loop *L, void (*settle)(void *arg), void (*end)(void *arg),
+		      void *arg);
+/* Runs the pass's end now (the first pass, before the loop ever sleeps). */
+void loop_pass_end(struct loop *L);
+
+/*
  * One pass: sets the timerfd to the earliest deadline (or disarms it: no wake-ups when idle),
- * sleeps until an fd is ready, dispatches, then fires every due timer. timeout_ms < 0 sleeps
+ * sleeps until an fd is ready, dispatches, fires every due timer, then runs the pass's end
+ * (loop_on_pass_end). timeout_ms < 0 sleeps
  * without limit. Returns 0, or -1 on a fatal epoll error.
  */
 int loop_once(struct loop *L, int timeout_ms);

@@ -196,16 +196,21 @@ static void notify_status(struct daemon *d)
 	}
 }
 
-/* After every pass: due sites join jobs; deferred reload; READY; state, metrics, status. */
-static void pass_end(struct daemon *d)
+/* The pass's settling step: due sites join jobs. Jobs that end at once (nothing to run or
+ * prove) are told in this pass too (the loop runs this again while their completions are
+ * due), so the state file is written once, with the outcome. */
+static void pass_settle(void *arg)
 {
-	/* Jobs that end at once (nothing to run or prove) are told in this pass too, so the
-	 * state file is written once, with the outcome (bounded: outcomes make sites due). */
-	for (int i = 0; i < 8; i++) {
-		outcome_pass_end(&d->sites);
-		if (!timer_run(&d->L.timers, now_ms()))
-			break;
-	}
+	struct daemon *d = arg;
+
+	outcome_pass_end(&d->sites);
+}
+
+/* The end of every pass: deferred reload; READY; state, metrics, status. */
+static void pass_end(void *arg)
+{
+	struct daemon *d = arg;
+
 	if (d->pending && !sites_busy(&d->sites)) {
 		daemon_reload_pending(d);
 		outcome_pass_end(&d->sites);
@@ -228,12 +233,11 @@ int daemon_run(struct daemon *d)
 {
 	struct ev e;
 
-	pass_end(d);
-	while (!d->quit) {
+	loop_on_pass_end(&d->L, pass_settle, pass_end, d);
+	loop_pass_end(&d->L);
+	while (!d->quit)
 		if (loop_once(&d->L, -1) < 0)
 			return 1;
-		pass_end(d);
-	}
 	statefile_cancel(&d->sites);
 	statefile_flush(&d->sites);
 	metrics_flush(d, true);

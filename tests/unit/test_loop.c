@@ -16,7 +16,7 @@
 #include "monitor/core/loop.h"
 
 static struct loop L;
-static int order[8], nfired;
+static int order[16], nfired;
 
 static int setup(void **state)
 {
@@ -53,6 +53,55 @@ static void test_timers_in_order(void **state)
 	assert_true(now_ms() >= now + 30);
 	assert_false(timer_armed(&t[2]));
 	assert_null(timer_first(&L.timers));
+}
+
+/* A pass's end: settle arms a timer due at once twice (a job told from the loop that makes
+ * another due), the loop runs settle again while timers fire, then end once. */
+static struct timer pass_t;
+static int settles, ends, rearm_left;
+
+static void pass_fired(void *arg)
+{
+	order[nfired++] = 100 + settles;
+}
+
+static void pass_settle(void *arg)
+{
+	settles++;
+	if (rearm_left-- > 0)
+		loop_arm(&L, &pass_t, now_ms());
+}
+
+static void pass_ended(void *arg)
+{
+	assert_ptr_equal(arg, &L);
+	ends++;
+}
+
+static void test_pass_end(void **state)
+{
+	pass_t = (struct timer){ .fn = pass_fired };
+	settles = ends = 0;
+	rearm_left = 2;
+	loop_on_pass_end(&L, pass_settle, pass_ended, &L);
+	loop_pass_end(&L);
+	/* settle, its timer, settle, its timer, settle (nothing due): then end */
+	assert_int_equal(settles, 3);
+	assert_int_equal(nfired, 2);
+	assert_int_equal(ends, 1);
+	/* A settle that always makes more due is bounded. */
+	settles = ends = nfired = 0;
+	rearm_left = 1000;
+	loop_pass_end(&L);
+	assert_int_equal(settles, LOOP_SETTLE_ROUNDS);
+	assert_int_equal(ends, 1);
+	loop_cancel(&L, &pass_t);
+	/* Every loop_once ends with it. */
+	settles = ends = 0;
+	rearm_left = 0;
+	assert_int_equal(loop_once(&L, 0), 0);
+	assert_int_equal(settles, 1);
+	assert_int_equal(ends, 1);
 }
 
 static void on_readable(void *arg, uint32_t events)
@@ -272,6 +321,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_timers_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_watch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_exit_and_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_environment_is_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_deadline_kills_the_group, setup, teardown),
