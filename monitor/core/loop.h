@@ -64,6 +64,10 @@ static inline void loop_cancel(struct loop *L, struct timer *t)
 {
 	timer_cancel(&L->timers, t);
 }
+static inline int loop_move(struct loop *L, struct timer *from, struct timer *to, void *arg)
+{
+	return timer_move(&L->timers, from, to, arg);
+}
 
 /*
  * The end of every pass, before the loop sleeps (redis ae's beforesleep): settle runs, then

@@ -2,6 +2,7 @@
 /* Binary min-heap of deadlines. */
 #include "monitor/core/timer.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "util/grow.h"
@@ -88,6 +89,17 @@ size_t timer_run(struct timerheap *th, uint64_t now)
 		fired++;
 	}
 	return fired;
+}
+
+int timer_move(struct timerheap *th, struct timer *from, struct timer *to, void *arg)
+{
+	uint64_t when = from->when;
+	bool armed = timer_armed(from);
+
+	timer_cancel(th, from);
+	to->idx = 0;
+	to->arg = arg;
+	return armed ? timer_arm(th, to, when) : 0;
 }
 
 void timerheap_free(struct timerheap *th)

@@ -24,6 +24,9 @@ struct timerheap {
 int timer_arm(struct timerheap *th, struct timer *t, uint64_t when);
 void timer_cancel(struct timerheap *th, struct timer *t);
 static inline int timer_armed(const struct timer *t) { return t->idx != 0; }
+/* Moves an armed deadline from one timer to another (an object moved to a new place): to
+ * gets from's deadline, if any, and arg; from is disarmed. 0 or -1 (ENOMEM: to disarmed). */
+int timer_move(struct timerheap *th, struct timer *from, struct timer *to, void *arg);
 /* The earliest armed timer, or NULL. */
 struct timer *timer_first(const struct timerheap *th);
 /* Fires (and disarms) every timer due at now. Returns how many fired. */

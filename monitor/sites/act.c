@@ -13,6 +13,7 @@
 #include "monitor/sites/failover.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
+#include "monitor/sites/opwait.h"
 #include "monitor/sites/sitelog.h"
 #include "monitor/sites/stale.h"
 #include "monitor/sites/statefile.h"
@@ -132,15 +133,6 @@ static void other_timers(struct siteinfo *si, unsigned a)
 }
 
 
-static void tell_operator(struct siteinfo *si, bool ok, const char *why)
-{
-	rebind_done_fn done = si->op_done;
-
-	si->op_done = NULL;
-	if (done)
-		done(si->op_arg, ok, why);
-}
-
 /* The issue command ended: go on with the job it came before, or give up until later. */
 static void after_issue(struct siteinfo *si, bool ok, const char *why)
 {
@@ -153,7 +145,7 @@ static void after_issue(struct siteinfo *si, bool ok, const char *why)
 		  ~(ok ? (unsigned)FA_FAILOVER : 0u));
 	issue_arm(si, act_issue_due);
 	if (!ok) {
-		tell_operator(si, false, why);
+		opwait_tell(si, false, why);
 		return;
 	}
 	if (!was_ok) {
@@ -184,16 +176,14 @@ static int cert_for(struct siteinfo *si, bool initial, const struct ipaddr *to,
 	issue_drop_pending(si);
 	switch (issue_check(si, to, &ci, why, sizeof(why))) {
 	case IN_OK:
-		if (ci.leaf) {
-			si->pending = ci;
-			si->pending_for = *to;
-		}
+		if (ci.leaf)
+			issue_hold(si, &ci, to);
 		return 1;
 	case IN_BAD:
 		endpoint_str(&si->fsm.cur, si->cfg->port, old, sizeof(old));
 		endpoint_str(to, si->cfg->port, new, sizeof(new));
 		sitelog_failed(si, old, new, why, NULL, false, 0);
-		tell_operator(si, false, why);
+		opwait_tell(si, false, why);
 		return 0;
 	case IN_ISSUE:
 		break;
@@ -210,7 +200,7 @@ static int cert_for(struct siteinfo *si, bool initial, const struct ipaddr *to,
 			 "the next attempt is due later (certbindctl issue forces one)"
 			 : "cannot run the issue command: %s", strerror(-err));
 		log_info("site %s: %s", si->cfg->name, why);
-		tell_operator(si, false, why);
+		opwait_tell(si, false, why);
 	}
 	return 0;
 }
@@ -242,7 +232,7 @@ static bool san_refused(struct siteinfo *si, bool initial, const struct ipaddr *
 		return false;
 	sitelog_cert_mismatch(si, endpoint_str(to, si->cfg->port, ep, sizeof(ep)), refuse);
 	if (refuse)
-		tell_operator(si, false, "the certificate does not cover the new address");
+		opwait_tell(si, false, "the certificate does not cover the new address");
 	return refuse;
 }
 
@@ -346,6 +336,32 @@ static void on_retry(void *arg)
 static void on_remind(void *arg)
 {
 	act_apply(arg, sitefsm_remind(&((struct siteinfo *)arg)->fsm));
+}
+
+void act_site_free(struct siteinfo *si)
+{
+	struct loop *L = si->set->L;
+
+	loop_cancel(L, &si->settle);
+	loop_cancel(L, &si->remind);
+	loop_cancel(L, &si->reverify);
+	loop_cancel(L, &si->retry);
+}
+
+void act_moved(struct siteinfo *old, struct siteinfo *ns)
+{
+	struct loop *L = ns->set->L;
+
+	ns->wnext = ns->wprev = NULL;
+	loop_move(L, &old->settle, &ns->settle, ns);
+	loop_move(L, &old->remind, &ns->remind, ns);
+	loop_move(L, &old->reverify, &ns->reverify, ns);
+	loop_move(L, &old->retry, &ns->retry, ns);
+}
+
+void act_settle_cancel(struct siteinfo *si)
+{
+	loop_cancel(si->set->L, &si->settle);
 }
 
 void act_site_init(struct siteinfo *si)
@@ -503,7 +519,7 @@ int act_issue_rebind(struct siteinfo *si, const struct ipaddr *to, struct where 
 	issue_drop_pending(si);
 	si->issue_initial = false;
 	si->issue_at = at;
-	loop_cancel(si->set->L, &si->settle);
+	act_settle_cancel(si);
 	err = issue_start(si, to, &si->fsm.cur, true, after_issue);
 	if (err == 0)
 		sitefsm_job_started(&si->fsm);

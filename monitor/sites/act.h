@@ -38,4 +38,12 @@ void act_issue_due(struct siteinfo *si);
 /* Start-up: a site that issues but has no usable certificate gets one. */
 void act_issue_missing(struct siteinfo *si);
 
+/* si leaves the table: its settle, reminder, re-verification and retry timers cancelled. */
+void act_site_free(struct siteinfo *si);
+/* si moved to ns (a policy reload carried it over): its timers follow, off the waiting list
+ * (the new table's is built anew). */
+void act_moved(struct siteinfo *old, struct siteinfo *ns);
+/* An operator's rebind decides now: a pending settle window is dropped. */
+void act_settle_cancel(struct siteinfo *si);
+
 #endif

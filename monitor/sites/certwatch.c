@@ -178,3 +178,26 @@ void certwatch_cancel(struct siteinfo *si)
 {
 	loop_cancel(si->set->L, &si->cert_timer);
 }
+
+int certwatch_load(struct siteinfo *si, struct certcache *cc, struct errlist *errs)
+{
+	return certcache_load(cc, si->cfg, &si->cert, errs, NULL);
+}
+
+void certwatch_adopt(struct siteinfo *si, const struct certinfo *ci)
+{
+	cert_free(&si->cert);
+	si->cert = *ci;
+}
+
+void certwatch_moved(struct siteinfo *old, struct siteinfo *ns)
+{
+	loop_move(ns->set->L, &old->cert_timer, &ns->cert_timer, ns);
+	memset(&old->cert, 0, sizeof(old->cert));
+}
+
+void certwatch_free(struct siteinfo *si)
+{
+	certwatch_cancel(si);
+	cert_free(&si->cert);
+}

@@ -19,4 +19,13 @@ void certwatch_cancel(struct siteinfo *si);
 /* The wall clock was stepped: the expiry timer armed again for the same threshold. */
 void certwatch_rearm(struct siteinfo *si);
 
+/* Start-up: si's certificate loaded through the cache (problems appended to errs); 0 usable. */
+int certwatch_load(struct siteinfo *si, struct certcache *cc, struct errlist *errs);
+/* ci (a certificate just proven served) becomes si's own: the caller gives up its copy. */
+void certwatch_adopt(struct siteinfo *si, const struct certinfo *ci);
+/* si moved to ns: its certificate and expiry timer go with it. */
+void certwatch_moved(struct siteinfo *old, struct siteinfo *ns);
+/* si leaves the table: its timer cancelled, its certificate freed. */
+void certwatch_free(struct siteinfo *si);
+
 #endif

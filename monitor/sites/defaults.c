@@ -250,3 +250,16 @@ void defaults_free(struct sites *set)
 	free(q);
 	set->defaults = NULL;
 }
+
+void defaults_moved(struct siteinfo *old, struct siteinfo *ns)
+{
+	old->defaults = NULL;
+	old->ndefaults = 0;
+}
+
+void defaults_site_free(struct siteinfo *si)
+{
+	free(si->defaults);
+	si->defaults = NULL;
+	si->ndefaults = 0;
+}

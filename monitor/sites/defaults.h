@@ -18,4 +18,9 @@ void defaults_forget(struct sites *set, const struct ipaddr *a);
 size_t defaults_proven(const struct siteinfo *si, const struct ipaddr **v);
 void defaults_free(struct sites *set);
 
+/* si moved to ns: its proven addresses go with it. */
+void defaults_moved(struct siteinfo *old, struct siteinfo *ns);
+/* si leaves the table: its proven addresses freed. */
+void defaults_site_free(struct siteinfo *si);
+
 #endif

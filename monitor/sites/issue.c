@@ -11,6 +11,7 @@
 #include "monitor/core/child.h"
 #include "monitor/core/log.h"
 #include "monitor/report/alert.h"
+#include "monitor/sites/certwatch.h"
 #include "monitor/sites/sitelog.h"
 
 #define BACKOFF_MAX_S 3600
@@ -302,8 +303,7 @@ void issue_commit_pending(struct siteinfo *si)
 {
 	if (!si->pending.leaf)
 		return;
-	cert_free(&si->cert);
-	si->cert = si->pending;
+	certwatch_adopt(si, &si->pending);
 	memset(&si->pending, 0, sizeof(si->pending));
 }
 
@@ -324,7 +324,16 @@ void issue_stop(struct siteinfo *si)
 	si->issuer = NULL;
 }
 
-void issue_moved(struct siteinfo *si)
+void issue_moved(struct siteinfo *old, struct siteinfo *ns)
 {
-	si->issuer->si = si;
+	memset(&old->pending, 0, sizeof(old->pending));
+	if (ns->issuer)
+		ns->issuer->si = ns;
+	old->issuer = NULL;
+}
+
+void issue_hold(struct siteinfo *si, const struct certinfo *ci, const struct ipaddr *to)
+{
+	si->pending = *ci;
+	si->pending_for = *to;
 }

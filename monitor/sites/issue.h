@@ -41,6 +41,8 @@ void issue_commit_pending(struct siteinfo *si);
 void issue_drop_pending(struct siteinfo *si);
 void issue_stop(struct siteinfo *si);
 /* si was carried into a new table (policy reload): its issuer follows it. */
-void issue_moved(struct siteinfo *si);
+void issue_moved(struct siteinfo *old, struct siteinfo *ns);
+/* ci (checked for `to`, not yet proven served) is the certificate si's next job proves. */
+void issue_hold(struct siteinfo *si, const struct certinfo *ci, const struct ipaddr *to);
 
 #endif

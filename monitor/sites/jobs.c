@@ -9,6 +9,7 @@
 #include "monitor/rebind/culprit.h"
 #include "monitor/sites/failover.h"
 #include "monitor/sites/narrow.h"
+#include "monitor/sites/opwait.h"
 #include "monitor/sites/serverrec.h"
 #include "util/grow.h"
 
@@ -546,9 +547,7 @@ void jobs_start_due(struct sites *set, jobs_item_fn on_item, jobs_told_fn on_tol
 static void abort_site(struct siteinfo *si)
 {
 	si->job = NULL;
-	if (si->op_done)
-		si->op_done(si->op_arg, false, "daemon stopping");
-	si->op_done = NULL;
+	opwait_tell(si, false, "daemon stopping");
 }
 
 void jobs_abort_all(struct sites *set)

@@ -8,6 +8,7 @@
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
+#include "monitor/sites/opwait.h"
 
 int operator_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr *to,
 		    rebind_done_fn done, void *arg, char *err, size_t errlen)
@@ -36,13 +37,12 @@ int operator_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr 
 		return snprintf(err, errlen, "address is not present (and usable) on this host"), -1;
 	if (act_endpoint_taken(set, si->cfg, to, si->cfg->port))
 		return snprintf(err, errlen, "another site holds that address and port"), -1;
-	loop_cancel(set->L, &si->settle);
+	act_settle_cancel(si);
 	/* From here on the outcome, good or bad, reaches the caller through done. */
-	si->op_done = done;
-	si->op_arg = arg;
+	opwait_begin(si, done, arg);
 	act_start_job(si, false, to, (struct where){ .ifindex = e->ifindex, .plen = e->prefixlen });
-	if (!si->fsm.busy && si->op_done) {
-		si->op_done = NULL;
+	if (!si->fsm.busy && opwait_waiting(si)) {
+		opwait_drop(si);
 		return snprintf(err, errlen, "rebind refused (see the log)"), -1;
 	}
 	return 0;
@@ -58,14 +58,13 @@ int operator_issue(struct sites *set, struct siteinfo *si, rebind_done_fn done, 
 	if (si->fsm.busy)
 		return snprintf(err, errlen, "site %s has a rebind or an issue in progress",
 				si->cfg->name), -1;
-	si->op_done = done;
-	si->op_arg = arg;
+	opwait_begin(si, done, arg);
 	if (!addrtab_find_usable(set->tab, &si->fsm.cur, 0)) {
 		/* On its way elsewhere (its address is gone): for where a rebind would take it. */
 		struct ipaddr best;
 		const struct addrent *e;
 		if (!act_candidates(set, si, &best, 1) || !(e = addrtab_find_usable(set->tab, &best, 0))) {
-			si->op_done = NULL;
+			opwait_drop(si);
 			return snprintf(err, errlen, "the site's address is not on this host and no "
 					"candidate address matches follow"), -1;
 		}
@@ -76,8 +75,8 @@ int operator_issue(struct sites *set, struct siteinfo *si, rebind_done_fn done, 
 		issue_drop_pending(si);
 		act_issue_now(si, true);
 	}
-	if (!si->fsm.busy && si->op_done) {
-		si->op_done = NULL;
+	if (!si->fsm.busy && opwait_waiting(si)) {
+		opwait_drop(si);
 		return snprintf(err, errlen, "the issue command could not be started (see the log)"), -1;
 	}
 	return 0;

@@ -14,6 +14,7 @@
 #include "monitor/sites/failover.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
+#include "monitor/sites/opwait.h"
 #include "monitor/sites/sitelog.h"
 #include "monitor/sites/statefile.h"
 #include "util/grow.h"
@@ -91,11 +92,11 @@ void outcome_item(struct siteinfo *si, const struct pipe_item *it)
 		log_warnx("site %s: out of memory telling its job's outcome", si->cfg->name);
 		return;
 	}
-	*t = (struct tell){ .si = si, .done = si->op_done, .arg = si->op_arg, .hint = it->hint,
+	*t = (struct tell){ .si = si, .hint = it->hint,
 			    .rolled_back = it->outcome == PO_FAILED && it->rolled_back,
 			    .old_served = it->old_served,
 			    .proven_default = it->wildcard && it->outcome == PO_PROVEN };
-	si->op_done = NULL;
+	opwait_take(si, &t->done, &t->arg);
 	endpoint_str(si->cfg->wildcard ? NULL : &si->fsm.cur, si->cfg->port, t->old, sizeof(t->old));
 	endpoint_str(it->wildcard ? NULL : &it->to, si->cfg->port, t->new, sizeof(t->new));
 	a = transition(si, it, &ok);

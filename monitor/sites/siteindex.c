@@ -110,3 +110,9 @@ bool sitegroup_pinned_elsewhere(struct sitegroup *g, const struct addrtab *tab, 
 	}
 	return g->pin_all && g->pin_all != ifindex;
 }
+
+void siteindex_detach(struct siteinfo *si)
+{
+	si->group = NULL;
+	si->gidx = 0;
+}

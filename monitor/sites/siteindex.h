@@ -43,4 +43,7 @@ bool sitegroup_pinned_elsewhere(struct sitegroup *g, const struct addrtab *tab, 
 		for (size_t i_ = 0; i_ < g_->n; i_++) \
 			for (struct siteinfo *si = g_->v[i_]; si; si = NULL)
 
+/* si is in no group (a new table's index is being built; its old groups are gone). */
+void siteindex_detach(struct siteinfo *si);
+
 #endif

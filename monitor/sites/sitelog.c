@@ -225,3 +225,9 @@ void sitelog_cert_mismatch(struct siteinfo *si, const char *ep, bool refused)
 	}
 	ev_emit(&e, LOG_WARNING);
 }
+
+void sitelog_restore(struct siteinfo *si, const char *event, long long at)
+{
+	snprintf(si->last_event, sizeof(si->last_event), "%s", event);
+	si->last_event_at = at;
+}

@@ -29,4 +29,7 @@ void sitelog_failed(struct siteinfo *si, const char *old, const char *new, const
 /* event=cert-mismatch for a rebind to endpoint; refused: san_check = require. */
 void sitelog_cert_mismatch(struct siteinfo *si, const char *endpoint, bool refused);
 
+/* Start-up: the last event the state file kept (and when) is the site's last event again. */
+void sitelog_restore(struct siteinfo *si, const char *event, long long at);
+
 #endif

@@ -15,6 +15,7 @@
 #include "monitor/sites/failover.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
+#include "monitor/sites/sitelog.h"
 #include "monitor/sites/stale.h"
 #include "monitor/sites/statefile.h"
 
@@ -41,7 +42,7 @@ static void site_setup(struct sites *set, struct siteinfo *si, const struct site
 	si->set = set;
 	si->cfg = cfg;
 	act_site_init(si);
-	sitefsm_init(&si->fsm, cfg, certcache_load(cc, cfg, &si->cert, &errs, NULL) == 0,
+	sitefsm_init(&si->fsm, cfg, certwatch_load(si, cc, &errs) == 0,
 		     time(NULL));
 	failover_site_init(si);
 	certwatch_report(si, &errs);
@@ -57,7 +58,7 @@ static int index_build(struct sites *set)
 	if (siteindex_init(&set->index, set->n) < 0)
 		return -1;
 	for (size_t i = 0; i < set->n; i++) {
-		set->v[i].group = NULL;
+		siteindex_detach(&set->v[i]);
 		/* Sites new in a reload are indexed once set up. */
 		if (set->v[i].cfg && siteindex_update(&set->index, &set->v[i]) < 0)
 			return -1;
@@ -101,8 +102,7 @@ static void reconcile_one(struct siteinfo *si, const struct binding *b)
 		sitefsm_restore(&si->fsm, &b->addr, b->since);
 	/* The last event goes on being the last one said, across a restart. */
 	if (b && b->last_event[0] && !si->last_event[0]) {
-		snprintf(si->last_event, sizeof(si->last_event), "%s", b->last_event);
-		si->last_event_at = b->last_event_at;
+		sitelog_restore(si, b->last_event, b->last_event_at);
 	}
 	present = decide_bound(si->cfg, &si->fsm.cur, si->set->tab);
 	e = present ? addrtab_find_usable(si->set->tab, &si->fsm.cur, 0)
@@ -123,55 +123,28 @@ void sites_reconcile(struct sites *set, const struct binding *b, size_t nb)
 	stale_check_now(set);
 }
 
-/* A site carried over into the new table keeps its pending deadline. */
-static void move_timer(struct loop *L, struct timer *from, struct timer *to, void *arg)
-{
-	uint64_t when = from->when;
-	bool armed = timer_armed(from);
-
-	loop_cancel(L, from);
-	to->idx = 0;
-	to->arg = arg;
-	if (armed)
-		loop_arm(L, to, when);
-}
-
 static void site_release(struct sites *set, struct siteinfo *si)
 {
-	loop_cancel(set->L, &si->settle);
-	loop_cancel(set->L, &si->remind);
-	loop_cancel(set->L, &si->reverify);
-	loop_cancel(set->L, &si->retry);
+	act_site_free(si);
 	failover_stop(si);
-	certwatch_cancel(si);
 	issue_stop(si);
-	cert_free(&si->cert);
-	free(si->defaults);
-	si->defaults = NULL;
-	si->ndefaults = 0;
+	certwatch_free(si);
+	defaults_site_free(si);
 }
 
 /* Moves an unchanged site into the new table, keeping its binding and its timers. */
 static void carry_over(struct sites *set, struct siteinfo *old, struct siteinfo *ns,
 		       const struct site *nc)
 {
+	/* Moved whole, then each part's owner sets right what points at the old place. */
 	*ns = *old;
 	ns->cfg = nc;
-	ns->group = NULL;
-	ns->wnext = ns->wprev = NULL;
-	move_timer(set->L, &old->settle, &ns->settle, ns);
-	move_timer(set->L, &old->cert_timer, &ns->cert_timer, ns);
-	move_timer(set->L, &old->remind, &ns->remind, ns);
-	move_timer(set->L, &old->reverify, &ns->reverify, ns);
-	move_timer(set->L, &old->retry, &ns->retry, ns);
+	siteindex_detach(ns);
+	act_moved(old, ns);
+	certwatch_moved(old, ns);
 	failover_moved(old, ns);
-	memset(&old->cert, 0, sizeof(old->cert));
-	memset(&old->pending, 0, sizeof(old->pending));
-	if (ns->issuer)
-		issue_moved(ns);
-	old->issuer = NULL;
-	old->defaults = NULL;
-	old->ndefaults = 0;
+	issue_moved(old, ns);
+	defaults_moved(old, ns);
 	old->cfg = NULL;
 }
 

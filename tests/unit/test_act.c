@@ -95,6 +95,11 @@ void issue_commit_pending(struct siteinfo *si)
 	si->pending = (struct certinfo){ 0 };
 }
 void issue_drop_pending(struct siteinfo *si) { si->pending = (struct certinfo){ 0 }; }
+void issue_hold(struct siteinfo *si, const struct certinfo *ci, const struct ipaddr *to)
+{
+	si->pending = *ci;
+	si->pending_for = *to;
+}
 
 /* --- certificates, state file, alerts, failover, defaults, stale listeners --- */
 int certwatch_recheck(struct siteinfo *si, bool *changed) { return 0; }
