@@ -263,10 +263,22 @@ static void apply_logs(struct siteinfo *si, unsigned a, const struct decision *d
 		sitelog_nocand(si);
 }
 
+/* Every change of a site's state, said at debug where it is carried out. */
+static void log_move(struct siteinfo *si)
+{
+	enum site_state from;
+	const char *why;
+
+	if (sitefsm_take_move(&si->fsm, &from, &why))
+		log_debug("site %s: %s -> %s (%s)", si->cfg->name, sitefsm_state_name(from),
+			  sitefsm_state_name(si->fsm.state), why);
+}
+
 static void apply_with(struct siteinfo *si, unsigned a, const struct decision *dec)
 {
 	struct sites *set = si->set;
 
+	log_move(si);
 	settle_timers(si, a);
 	other_timers(si, a);
 	apply_logs(si, a, dec);

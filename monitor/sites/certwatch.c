@@ -19,12 +19,6 @@ static void arm_at_wall(struct siteinfo *si, time_t when)
 	loop_arm(si->set->L, &si->cert_timer, clock_at_wall(when));
 }
 
-static void state_changed(struct siteinfo *si, unsigned acts)
-{
-	if (acts & FA_STATE_CHANGED)
-		si->set->state_dirty = si->set->status_dirty = si->set->metrics_dirty = true;
-}
-
 static void expired(struct siteinfo *si)
 {
 	struct ev e;
@@ -38,7 +32,7 @@ static void expired(struct siteinfo *si)
 	sitelog_event_why(si, "cert-expired", e.reason);
 	alert_run(si->set->alerts, si->cfg, "cert-expired", NULL, NULL,
 		  "the certificate has expired");
-	state_changed(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
+	si->set->apply(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
 }
 
 static void expiring(struct siteinfo *si, time_t now)
@@ -137,7 +131,7 @@ int certwatch_recheck(struct siteinfo *si, bool *changed)
 	if (cert_load(si->cfg, &si->fsm.cur, &ci, &errs, NULL) < 0) {
 		bool was_ok = si->fsm.cert_ok;
 		cert_free(&si->cert);
-		state_changed(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
+		si->set->apply(si, sitefsm_cert_bad(&si->fsm, time(NULL)));
 		/* Said once per problem: a failed site re-checked on every file event is quiet. */
 		if (was_ok)
 			certwatch_report(si, &errs);

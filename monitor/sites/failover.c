@@ -114,11 +114,6 @@ static int on_disk(const char *path)
 	return v;
 }
 
-void failover_init(struct sites *set, void (*apply)(struct siteinfo *si, unsigned acts))
-{
-	set->fo_apply = apply;
-}
-
 /* The track file of path (added if new); SIZE_MAX when out of memory. */
 static size_t track_add(struct sites *set, const char *path, const struct fotrack *old,
 			size_t nold)
@@ -198,7 +193,7 @@ static void proof_done(struct siteinfo *si, bool ok, const char *why)
 		snprintf(si->fo.reason, sizeof(si->fo.reason), "%s: %s",
 			 endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)), why);
 	}
-	si->set->fo_apply(si, sitefsm_probed(&si->fsm, ok, time(NULL)) | FA_FAILOVER);
+	si->set->apply(si, sitefsm_probed(&si->fsm, ok, time(NULL)) | FA_FAILOVER);
 }
 
 static void on_probe(void *arg, uint32_t events)
@@ -264,7 +259,7 @@ static void on_check(void *arg)
 	if (si->fsm.busy || si->fo.probe)
 		return;
 	if (si->fsm.state == SS_STANDBY)
-		si->set->fo_apply(si, FA_START_INITIAL);
+		si->set->apply(si, FA_START_INITIAL);
 	else if (holds_vip(si) && si->fsm.cert_ok)
 		prove_now(si);
 }
@@ -287,7 +282,7 @@ void failover_cert_changed(struct siteinfo *si)
 	 * peer): the server re-reads the new certificate now, and before any takeover. */
 	si->fo.reread = true;
 	if (si->fsm.state == SS_STANDBY && !si->fsm.busy)
-		si->set->fo_apply(si, FA_START_INITIAL);
+		si->set->apply(si, FA_START_INITIAL);
 }
 
 void failover_vip_arrived(struct siteinfo *si)

@@ -5,8 +5,6 @@
 
 #include "monitor/sites/site.h"
 
-/* The executor that carries out a site's transitions (act_apply). */
-void failover_init(struct sites *set, void (*apply)(struct siteinfo *si, unsigned acts));
 /* Sets up a site's failover timers (a new site). */
 void failover_site_init(struct siteinfo *si);
 /*

@@ -137,7 +137,8 @@ struct sites {
 	bool flush_wanted;               /* ... one of which moved a binding */
 	struct fotrack *tracks;          /* failover sites' track files (failover.c) */
 	size_t ntracks;
-	void (*fo_apply)(struct siteinfo *si, unsigned acts);  /* the executor (act_apply) */
+	/* The executor (act_apply): lower files that run a transition hand its actions here. */
+	void (*apply)(struct siteinfo *si, unsigned acts);
 	/* What changed, for the daemon's end of the loop pass. */
 	bool state_dirty, state_failed, status_dirty, metrics_dirty;
 };

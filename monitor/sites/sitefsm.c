@@ -18,12 +18,44 @@ const char *sitefsm_state_name(enum site_state s)
 	return "?";
 }
 
-static unsigned set_state(struct sitefsm *f, enum site_state s, long long now)
+/* since is not touched (a start-up's restored binding keeps its time) */
+#define KEEP_SINCE (-1LL)
+
+/*
+ * Every change of a site's state goes through here (networkd's link_set_state): since is
+ * when the new state began (unless KEEP_SINCE), and the change with its why waits for the
+ * executor to log it (sitefsm_take_move). Whether the change is reported (FA_STATE_CHANGED:
+ * state file, status, metrics) is the transition's decision: a loss inside the settle window
+ * is not, until it is decided.
+ */
+static void move_state(struct sitefsm *f, enum site_state s, long long now, const char *why)
 {
-	if (f->state != s)
-		f->since = now;
+	if (f->state == s)
+		return;
+	if (!f->moved)
+		f->moved_from = f->state;
+	f->moved = true;
+	f->moved_why = why;
 	f->state = s;
+	if (now != KEEP_SINCE)
+		f->since = now;
+}
+
+/* A reported change (or a reported change of the binding in the same state). */
+static unsigned set_state(struct sitefsm *f, enum site_state s, long long now, const char *why)
+{
+	move_state(f, s, now, why);
 	return FA_STATE_CHANGED;
+}
+
+bool sitefsm_take_move(struct sitefsm *f, enum site_state *from, const char **why)
+{
+	if (!f->moved)
+		return false;
+	f->moved = false;
+	*from = f->moved_from;
+	*why = f->moved_why;
+	return *from != f->state;
 }
 
 static unsigned set_waiting(struct sitefsm *f, bool w)
@@ -44,7 +76,8 @@ void sitefsm_init(struct sitefsm *f, const struct site *cfg, bool cert_ok, long 
 	f->issues = cfg->issue.command != NULL;
 	f->cur = cfg->addr;
 	f->cert_ok = cert_ok;
-	/* A wildcard site that certbind renders is "wildcard" once proven, as "bound" is. */
+	/* A wildcard site that certbind renders is "wildcard" once proven, as "bound" is. The
+	 * first state is not a change: written here, the only place besides move_state. */
 	f->state = !cert_ok ? SS_FAILED
 		   : !cfg->wildcard ? SS_UNBOUND
 		   : cfg->ntargets ? SS_UNVERIFIED : SS_WILDCARD;
@@ -64,7 +97,8 @@ unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at, boo
 	if (!f->cert_ok) {
 		/* A failover standby issues its certificate when it takes the VIP over. */
 		if (f->failover && f->issues && !present)
-			f->state = SS_STANDBY;
+			move_state(f, SS_STANDBY, KEEP_SINCE, "start-up: no certificate yet, the VIP "
+				   "is on the peer");
 		return FA_REINDEX | (f->failover ? FA_FAILOVER : 0);
 	}
 	/* A site certbind renders is proven at start; one it only watches is its address. */
@@ -75,20 +109,21 @@ unsigned sitefsm_reconcile(struct sitefsm *f, bool present, struct where at, boo
 		f->cur_plen = at.plen;
 	if (f->failover && !present) {
 		/* The VIP is on the peer: rendered, and proven ready (not bound) without it. */
-		f->state = SS_STANDBY;
+		move_state(f, SS_STANDBY, KEEP_SINCE, "start-up: the VIP is on the peer");
 		return FA_START_INITIAL | FA_REINDEX | FA_FAILOVER;
 	}
 	if (present) {
 		/* Not "bound" before a handshake says so. */
-		f->state = f->renders ? SS_UNVERIFIED : SS_BOUND;
+		move_state(f, f->renders ? SS_UNVERIFIED : SS_BOUND, KEEP_SINCE,
+			   "start-up: its address is here");
 		return (f->renders ? FA_START_INITIAL : 0) | FA_REINDEX;
 	}
 	/* Missing at start: awaited during the grace, then as if just lost. */
 	if (in_grace) {
-		f->state = SS_WAITING;
+		move_state(f, SS_WAITING, KEEP_SINCE, "start-up: its address is not here yet");
 		return FA_SETTLE_GRACE | FA_REINDEX;
 	}
-	f->state = SS_UNBOUND;
+	move_state(f, SS_UNBOUND, KEEP_SINCE, "start-up: its address is missing");
 	return FA_SETTLE_WINDOW | FA_REINDEX;
 }
 
@@ -100,15 +135,14 @@ unsigned sitefsm_addr_lost(struct sitefsm *f, long long now)
 		if (f->state != SS_BOUND && f->state != SS_UNVERIFIED)
 			return 0;
 		f->reverify_ms = 0;
-		set_state(f, SS_STANDBY, now);
+		set_state(f, SS_STANDBY, now, "the VIP went to the peer");
 		if (f->busy)
 			f->redecide = true;
 		return FA_STATE_CHANGED | FA_FAILOVER | FA_REVERIFY_CANCEL |
 		       (f->busy ? 0 : FA_START_INITIAL);
 	}
 	if (f->state == SS_BOUND || f->state == SS_UNVERIFIED) {
-		f->state = SS_UNBOUND;
-		f->since = now;
+		move_state(f, SS_UNBOUND, now, "its address went away (settling)");
 		return FA_SETTLE_WINDOW;
 	}
 	if (f->state == SS_UNBOUND && !f->lost_reported)
@@ -131,14 +165,15 @@ unsigned sitefsm_addr_back(struct sitefsm *f)
 	}
 	if (f->state == SS_WAITING) {
 		/* Arrived within the start-up grace: rendered and proven, nothing was lost. */
-		f->state = f->renders ? SS_UNVERIFIED : SS_BOUND;
+		move_state(f, f->renders ? SS_UNVERIFIED : SS_BOUND, KEEP_SINCE,
+			   "its address arrived within startup_grace_ms");
 		return FA_SETTLE_CANCEL | FA_STATE_CHANGED | (f->renders ? FA_START_INITIAL : 0);
 	}
 	if (f->state != SS_UNBOUND)
 		return 0;
 	if (f->lost_reported)
 		return FA_SETTLE_NOW;
-	f->state = SS_BOUND;
+	move_state(f, SS_BOUND, KEEP_SINCE, "its address came back within settle_ms");
 	return FA_SETTLE_CANCEL | FA_LOG_QUIET;
 }
 
@@ -163,7 +198,7 @@ unsigned sitefsm_carry(struct sitefsm *f, const struct sitefsm *old, bool presen
 	f->since = old->since;
 	if (old->state == SS_UNBOUND && !present) {
 		/* Still lost: no second address-lost; the edited rules decide (now, if reported). */
-		f->state = SS_UNBOUND;
+		move_state(f, SS_UNBOUND, KEEP_SINCE, "policy reload: still lost");
 		f->lost_reported = old->lost_reported;
 		f->nocand_reported = old->nocand_reported;
 		f->reminders = old->reminders;
@@ -180,7 +215,7 @@ unsigned sitefsm_settle(struct sitefsm *f)
 		return 0;    /* where the VIP is, keepalived decides */
 	/* The grace is over and the address never came: from now on it is lost. */
 	if (f->state == SS_WAITING)
-		f->state = SS_UNBOUND;
+		move_state(f, SS_UNBOUND, KEEP_SINCE, "startup_grace_ms is over");
 	if (f->busy) {
 		f->redecide = true;
 		return 0;
@@ -205,7 +240,7 @@ static unsigned note_unbound(struct sitefsm *f, long long now)
 	if (f->lost_reported && f->state == SS_UNBOUND)
 		return 0;
 	f->lost_reported = true;
-	return set_state(f, SS_UNBOUND, now);
+	return set_state(f, SS_UNBOUND, now, "lost");
 }
 
 static unsigned restored(struct sitefsm *f, long long now)
@@ -221,8 +256,7 @@ static unsigned restored(struct sitefsm *f, long long now)
 	}
 	f->reminders = 0;
 	f->lost_reported = f->nocand_reported = false;
-	f->state = SS_BOUND;
-	f->since = now;
+	move_state(f, SS_BOUND, now, "its address came back");
 	return a | FA_REMIND_CANCEL | FA_STATE_CHANGED | set_waiting(f, false);
 }
 
@@ -294,7 +328,7 @@ unsigned sitefsm_job_verified(struct sitefsm *f, const struct ipaddr *to, struct
 	if (moved)
 		f->since = now;
 	f->proven_at = now;
-	set_state(f, f->wildcard ? SS_WILDCARD : SS_BOUND, now);
+	set_state(f, f->wildcard ? SS_WILDCARD : SS_BOUND, now, "proven served");
 	f->lost_reported = f->nocand_reported = false;
 	a |= set_waiting(f, false);
 	if (f->reverify_ms) {
@@ -329,7 +363,7 @@ unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct w
 	if (f->disabled) {
 		/* Still refused (its files went back to saying it is disabled): later again. */
 		f->retry_ms = next_backoff(f->retry_ms, RETRY_MIN_MS, RETRY_MAX_MS);
-		return a | FA_RETRY_ARM | set_state(f, SS_FAILED, now);
+		return a | FA_RETRY_ARM | set_state(f, SS_FAILED, now, "still refused by its server");
 	}
 	if (initial) {
 		/* The binding stays, unproven, and is proven again later; retries fail quietly. */
@@ -338,7 +372,7 @@ unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct w
 		f->reverify_ms = next_backoff(f->reverify_ms, REVERIFY_MIN_MS, REVERIFY_MAX_MS);
 		/* A failover site here failed its takeover: it holds the VIP, unproven. */
 		if (f->state == SS_BOUND || f->state == SS_WILDCARD || f->state == SS_STANDBY)
-			a |= set_state(f, SS_UNVERIFIED, now);
+			a |= set_state(f, SS_UNVERIFIED, now, "its proof failed");
 		return a | FA_REVERIFY_ARM | (f->failover ? FA_FAILOVER : 0);
 	}
 	f->rebinds_failed++;
@@ -355,7 +389,7 @@ unsigned sitefsm_job_failed(struct sitefsm *f, const struct ipaddr *to, struct w
 		f->cur = *to;
 		f->cur_ifindex = at.ifindex;
 		f->cur_plen = at.plen;
-		a |= FA_REINDEX | set_state(f, SS_FAILED, now);
+		a |= FA_REINDEX | set_state(f, SS_FAILED, now, "rebind failed, files kept");
 		f->since = now;
 	}
 	return a;
@@ -404,7 +438,7 @@ unsigned sitefsm_job_disabled(struct sitefsm *f, bool initial, long long now)
 	f->disabled = true;
 	f->retry_ms = next_backoff(f->retry_ms, RETRY_MIN_MS, RETRY_MAX_MS);
 	f->reverify_ms = 0;
-	return a | FA_REVERIFY_CANCEL | set_state(f, SS_FAILED, now);
+	return a | FA_REVERIFY_CANCEL | set_state(f, SS_FAILED, now, "taken out of its server");
 }
 
 unsigned sitefsm_reverify(struct sitefsm *f)
@@ -417,8 +451,7 @@ unsigned sitefsm_cert_good(struct sitefsm *f, bool present, struct where at, lon
 	if (f->cert_ok)
 		return 0;
 	f->cert_ok = true;
-	f->state = f->wildcard ? SS_WILDCARD : SS_UNBOUND;
-	f->since = now;
+	move_state(f, f->wildcard ? SS_WILDCARD : SS_UNBOUND, now, "its certificate is usable");
 	f->lost_reported = f->nocand_reported = false;
 	return FA_STATE_CHANGED | sitefsm_reconcile(f, present, at, false);
 }
@@ -426,8 +459,7 @@ unsigned sitefsm_cert_good(struct sitefsm *f, bool present, struct where at, lon
 unsigned sitefsm_cert_bad(struct sitefsm *f, long long now)
 {
 	f->cert_ok = false;
-	f->state = SS_FAILED;
-	f->since = now;
+	move_state(f, SS_FAILED, now, "its certificate is unusable");
 	return FA_STATE_CHANGED | (f->failover ? FA_FAILOVER : 0);
 }
 
@@ -444,7 +476,7 @@ unsigned sitefsm_job_standby(struct sitefsm *f, long long now)
 		a |= FA_RETRY_CANCEL;
 	}
 	f->disabled = false;
-	set_state(f, SS_STANDBY, now);
+	set_state(f, SS_STANDBY, now, "standby proven ready");
 	return a;
 }
 
@@ -459,10 +491,10 @@ unsigned sitefsm_probed(struct sitefsm *f, bool ok, long long now)
 			f->reverify_ms = 0;
 			a |= FA_REVERIFY_CANCEL;
 		}
-		set_state(f, SS_BOUND, now);
+		set_state(f, SS_BOUND, now, "the VIP holder's periodic proof held");
 		return a;
 	}
 	if (!ok && f->state == SS_BOUND)
-		return set_state(f, SS_UNVERIFIED, now) | FA_FAILOVER;
+		return set_state(f, SS_UNVERIFIED, now, "the VIP holder's periodic proof failed") | FA_FAILOVER;
 	return 0;
 }

@@ -58,6 +58,10 @@ struct sitefsm {
 	unsigned long rebinds_ok, rebinds_failed;
 	unsigned long rollbacks;     /* failed rebinds whose files were restored */
 	long long proven_at;         /* wall clock of the last handshake that proved it (0: never) */
+	/* A change of state not yet logged by the executor (sitefsm_take_move). */
+	bool moved;
+	enum site_state moved_from;
+	const char *moved_why;       /* a static string */
 };
 
 /* What a transition asks its caller to do (a bit set), in this order. */
@@ -169,5 +173,8 @@ unsigned sitefsm_cert_good(struct sitefsm *f, bool present, struct where at,
 			   long long now);
 
 const char *sitefsm_state_name(enum site_state s);
+/* The executor's part of a change of state: true (once) when the state changed since the last
+ * look, with where from and why; false when nothing changed (or it changed back). */
+bool sitefsm_take_move(struct sitefsm *f, enum site_state *from, const char **why);
 
 #endif

@@ -28,7 +28,8 @@ void sites_init(struct sites *set, const struct pipe_env *env, const struct addr
 	set->tab = tab;
 	set->alerts = alerts;
 	set->started_ms = now_ms();
-	failover_init(set, act_apply);
+	/* One executor: lower files (certwatch, failover) hand a transition's actions to it. */
+	set->apply = act_apply;
 	stale_init(set);
 	certnotify_init(set);
 }

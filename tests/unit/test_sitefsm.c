@@ -528,10 +528,37 @@ static void test_state_names(void **state)
 	assert_string_equal(sitefsm_state_name(SS_WILDCARD), "wildcard");
 }
 
+/* Every change of state is handed to the executor once, with where from and why; a change
+ * undone before it looks (lost, back within settle_ms) is no change. */
+static void test_moves_said_once(void **state)
+{
+	struct sitefsm f = bound();
+	enum site_state from;
+	const char *why;
+
+	(void)sitefsm_take_move(&f, &from, &why);
+	assert_false(sitefsm_take_move(&f, &from, &why));
+	sitefsm_addr_lost(&f, T0 + 10);
+	assert_true(sitefsm_take_move(&f, &from, &why));
+	assert_int_equal(from, SS_BOUND);
+	assert_int_equal(f.state, SS_UNBOUND);
+	assert_non_null(strstr(why, "went away"));
+	assert_int_equal(f.since, T0 + 10);
+	assert_false(sitefsm_take_move(&f, &from, &why));
+	/* Back within settle_ms before anyone looked: bound -> unbound -> bound is no change. */
+	f = bound();
+	(void)sitefsm_take_move(&f, &from, &why);
+	sitefsm_addr_lost(&f, T0 + 10);
+	sitefsm_addr_back(&f);
+	assert_false(sitefsm_take_move(&f, &from, &why));
+	assert_int_equal(f.state, SS_BOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_init, setup),
+		cmocka_unit_test_setup(test_moves_said_once, setup),
 		cmocka_unit_test_setup(test_reconcile, setup),
 		cmocka_unit_test_setup(test_lost_and_back_within_settle, setup),
 		cmocka_unit_test_setup(test_settle, setup),
