@@ -6,7 +6,7 @@
 
 #include "monitor/core/log.h"
 #include "monitor/daemon/daemon.h"
-#include "monitor/sites/act.h"
+#include "monitor/sites/addrevent.h"
 
 #define STORM_WAKES 4           /* this many wake-ups with events ... */
 #define STORM_WINDOW_MS 2       /* ... within this long: a storm */
@@ -18,7 +18,7 @@ static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 
 	d->addr_events++;
 	d->sites.metrics_dirty = true;
-	act_address(&d->sites, e, chg);
+	addrevent_address(&d->sites, e, chg);
 }
 
 /* A rename (or an interface appearing under a name a site uses) changes which addresses
@@ -28,7 +28,7 @@ static void on_link(void *arg, int ifindex, const char *name, unsigned flags, bo
 	struct daemon *d = arg;
 
 	log_debug("link %d (%s) %s", ifindex, name, gone ? "removed" : "changed");
-	act_links(&d->sites);
+	addrevent_links(&d->sites);
 }
 
 static void on_resync(void *arg, unsigned changes)
@@ -40,7 +40,7 @@ static void on_resync(void *arg, unsigned changes)
 	ev_addf(&e, "changes", "%u", changes);
 	ev_add(&e, "reason", "netlink receive buffer overflowed (events lost); re-dumped");
 	ev_emit(&e, LOG_WARNING);
-	act_resync(&d->sites);
+	addrevent_resync(&d->sites);
 }
 
 static const struct nlwatch_ops nlops = { .addr = on_addr, .link = on_link,

@@ -12,12 +12,8 @@ void act_apply(struct siteinfo *si, unsigned acts);
 /* A failed rebind's inputs changed (its certificate was replaced): try it again now. */
 void act_retry_now(struct siteinfo *si);
 
-/* The address table changed: e was added, removed or changed usability. */
-void act_address(struct sites *set, const struct addrent *e, enum addr_change chg);
-/* A link appeared, was renamed or went: sites that name interfaces look again. */
-void act_links(struct sites *set);
-/* Events were lost and re-dumped: every site looks again. */
-void act_resync(struct sites *set);
+/* The decision's context for si: the address table, and the other sites through the index. */
+void act_decide_ctx(struct siteinfo *si, struct decide_ctx *ctx);
 
 /* The site's candidate replacement addresses (best first). */
 size_t act_candidates(struct sites *set, struct siteinfo *si, struct ipaddr *out, size_t max);

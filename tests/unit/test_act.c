@@ -14,6 +14,7 @@
 #include "monitor/core/clock.h"
 #include "monitor/report/alert.h"
 #include "monitor/sites/act.h"
+#include "monitor/sites/addrevent.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/defaults.h"
 #include "monitor/sites/failover.h"
@@ -165,10 +166,10 @@ static void addr(const char *a, bool add)
 	assert_int_equal(ipaddr_parse(a, &e.ip), 0);
 	if (add) {
 		assert_int_equal(addrtab_upsert(tab, &e, &chg), 0);
-		act_address(&set, &e, chg);
+		addrevent_address(&set, &e, chg);
 	} else {
 		addrtab_remove(tab, &e.ip, IFINDEX, &chg);
-		act_address(&set, &e, AC_GONE);
+		addrevent_address(&set, &e, AC_GONE);
 	}
 }
 
