@@ -530,7 +530,7 @@ static void run_check(struct pipe_job *j)
 	/* A large configuration's check takes long, and longer on a loaded machine: its deadline
 	 * is at least a multiple of what the server's last check took (or of this job's check
 	 * that just timed out). */
-	srvop_scale(&j->op, j->check_again ? j->check_ms : j->srv->check_ms);
+	srvop_scale_check(&j->op, j->check_again ? j->check_ms : j->srv->check_ms);
 	j->check_start = now_ms();
 	if (srvop_argv(&j->op, argv, "check") < 0) {
 		fail_step(j, NULL, "", "%s", j->op.res.why);

@@ -31,6 +31,14 @@ void srvop_scale(struct srvop *op, unsigned check_ms)
 		op->timeout_ms = t > 3600000 ? 3600000 : (unsigned)t;
 }
 
+void srvop_scale_check(struct srvop *op, unsigned last_ms)
+{
+	unsigned long long guess = (unsigned long long)op->srv->cfg->nsites *
+				   SRVOP_FIRST_CHECK_MS_PER_SITE;
+
+	srvop_scale(op, last_ms ? last_ms : guess > UINT32_MAX ? UINT32_MAX : (unsigned)guess);
+}
+
 void srvop_finish(struct srvop *op)
 {
 	op->tick = (struct timer){ .fn = told, .arg = op };

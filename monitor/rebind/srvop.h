@@ -63,6 +63,13 @@ void srvop_init(struct srvop *op, struct loop *L, const struct server *srv, srvo
  */
 #define SRVOP_CHECK_MULTIPLE 4
 void srvop_scale(struct srvop *op, unsigned check_ms);
+/*
+ * A check's deadline: a multiple of the server's last check (last_ms), or, before any, of
+ * SRVOP_FIRST_CHECK_MS_PER_SITE for each of its sites (nginx parses a TLS server block in
+ * about 1.6 ms: 10,000 sites get 80 s, not reload_timeout_ms's 10 s).
+ */
+#define SRVOP_FIRST_CHECK_MS_PER_SITE 2
+void srvop_scale_check(struct srvop *op, unsigned last_ms);
 /* Runs argv as the step `what` ("check", "reload", "start"); 0, or -errno (done not called). */
 int srvop_argv(struct srvop *op, char *const *argv, const char *what);
 /* The step is over: done is told op->res (from the loop). */

@@ -99,6 +99,25 @@ static void test_reload_timeout_scales(void **state)
 	assert_int_equal(op.timeout_ms, 64000);
 }
 
+/* Before any check of a server, its check's deadline allows 2 ms per site, times four. */
+static void test_first_check_from_sites(void **state)
+{
+	struct server_cfg cfg = { .nsites = 10000, .reload_timeout_ms = 10000 };
+	struct server srv = { .cfg = &cfg };
+	struct srvop op = { .srv = &srv, .timeout_ms = 10000 };
+
+	srvop_scale_check(&op, 0);
+	assert_int_equal(op.timeout_ms, 80000);
+	cfg.nsites = 100;                  /* small: reload_timeout_ms stays the floor */
+	op.timeout_ms = 10000;
+	srvop_scale_check(&op, 0);
+	assert_int_equal(op.timeout_ms, 10000);
+	op.timeout_ms = 10000;             /* known: its last check decides */
+	cfg.nsites = 10000;
+	srvop_scale_check(&op, 3000);
+	assert_int_equal(op.timeout_ms, 12000);
+}
+
 /* Apache's Listen ADDR:443 beside Debian's `Listen 443` ([::]:443, dual-stack) collides. */
 static void test_listen_collides(void **state)
 {
@@ -128,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_took), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_not_show_proc), cmocka_unit_test(test_children),
 		cmocka_unit_test(test_listen_collides), cmocka_unit_test(test_reload_timeout_scales),
+		cmocka_unit_test(test_first_check_from_sites),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

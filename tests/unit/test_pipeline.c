@@ -75,6 +75,10 @@ void srvop_scale(struct srvop *op, unsigned check_ms)
 	if (F.nscaled < 8)
 		F.scaled[F.nscaled++] = check_ms;
 }
+void srvop_scale_check(struct srvop *op, unsigned last_ms)
+{
+	srvop_scale(op, last_ms);
+}
 int srvop_argv(struct srvop *op, char *const *argv, const char *what)
 {
 	step(what);
