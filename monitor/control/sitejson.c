@@ -57,11 +57,11 @@ static void standby_step(const struct siteinfo *si, char *buf, size_t len)
 {
 	char when[32];
 
-	if (si->fo.ready)
+	if (si->fo->ready)
 		snprintf(buf, len, "take over when keepalived brings its VIP here: prove it at once");
-	else if (timer_armed(&si->fo.check))
+	else if (timer_armed(&si->fo->check))
 		snprintf(buf, len, "prove its readiness again at %s (failover.check_interval_ms)",
-			 at(&si->fo.check, when, sizeof(when)));
+			 at(&si->fo->check, when, sizeof(when)));
 	else
 		snprintf(buf, len, "nothing scheduled");
 }
@@ -141,12 +141,12 @@ static json_object *failover_json(struct daemon *d, const struct siteinfo *si)
 
 	sitejson_str(fo, "track_file", si->cfg->failover.track_file);
 	json_object_object_add(fo, "track", v >= 0 ? json_object_new_int(v) : NULL);
-	json_object_object_add(fo, "healthy", si->fo.healthy >= 0
-			       ? json_object_new_boolean(si->fo.healthy) : NULL);
-	json_object_object_add(fo, "ready", json_object_new_boolean(si->fo.ready));
+	json_object_object_add(fo, "healthy", si->fo->healthy >= 0
+			       ? json_object_new_boolean(si->fo->healthy) : NULL);
+	json_object_object_add(fo, "ready", json_object_new_boolean(si->fo->ready));
 	json_object_object_add(fo, "check_interval_ms",
 			       json_object_new_int64(si->cfg->failover.check_interval_ms));
-	sitejson_str(fo, "reason", si->fo.healthy == 0 ? si->fo.reason : NULL);
+	sitejson_str(fo, "reason", si->fo->healthy == 0 ? si->fo->reason : NULL);
 	return fo;
 }
 

@@ -3,7 +3,10 @@
 #include "monitor/rebind/items.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "monitor/rebind/targets.h"
 
 void items_reset(struct pipe_item *items, size_t n, struct pipe_job *j)
 {
@@ -38,6 +41,28 @@ size_t items_fail_pending(struct pipe_item *items, size_t n, const char *reason)
 			failed++;
 		}
 	return failed;
+}
+
+void items_save_reason(struct pipe_item *it)
+{
+	free(it->tmp_reason);
+	it->tmp_reason = strdup(it->reason);
+}
+
+void items_restore_reason(struct pipe_item *it)
+{
+	/* Out of memory when saving: the proof's own words stay, which says less, not wrong. */
+	if (it->tmp_reason)
+		snprintf(it->reason, sizeof(it->reason), "%s", it->tmp_reason);
+	free(it->tmp_reason);
+	it->tmp_reason = NULL;
+}
+
+void items_release(struct pipe_item *it)
+{
+	targets_free(it);
+	free(it->tmp_reason);
+	it->tmp_reason = NULL;
 }
 
 void items_tell_rolled_back(struct pipe_item *items, size_t n, const char *what,

@@ -11,6 +11,11 @@ void items_reset(struct pipe_item *items, size_t n, struct pipe_job *j);
 size_t items_mark_pending(const struct pipe_item *items, size_t n, bool *pend);
 /* Every item still in play fails with reason; returns how many did. */
 size_t items_fail_pending(struct pipe_item *items, size_t n, const char *reason);
+/* Keeps its reason aside while its old binding is proven (restore puts it back). */
+void items_save_reason(struct pipe_item *it);
+void items_restore_reason(struct pipe_item *it);
+/* The end of its job: its files' copies and anything kept aside freed. */
+void items_release(struct pipe_item *it);
 /* Appends "; what (why)" (why may be NULL) to the reason of every rolled-back item. */
 void items_tell_rolled_back(struct pipe_item *items, size_t n, const char *what,
 			    const char *why);

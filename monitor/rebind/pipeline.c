@@ -135,7 +135,7 @@ static void report_done(void *arg)
 
 	srvop_stop(&j->op);
 	for (size_t i = 0; i < j->n; i++)
-		targets_free(&j->items[i]);
+		items_release(&j->items[i]);
 	j->done(j->arg, j->items, j->n, &r);
 	free(j->pend);
 	free(j);
@@ -157,7 +157,7 @@ static void reprove_settled(void *arg, struct pipe_item *it, bool ok)
 
 	it->old_served = ok ? 1 : -1;
 	it->to = it->tmp_to;
-	memcpy(it->reason, it->tmp_reason, sizeof(it->reason));
+	items_restore_reason(it);
 	if (!--j->reproving)
 		loop_arm(j->env.L, &j->proven, now_ms());
 }
@@ -176,7 +176,7 @@ static void reprove(struct pipe_job *j)
 		    !it->site->verify)
 			continue;
 		it->tmp_to = it->to;
-		memcpy(it->tmp_reason, it->reason, sizeof(it->reason));
+		items_save_reason(it);
 		it->to = it->from;
 		it->tried = false;
 		j->reproving++;
@@ -593,7 +593,7 @@ void pipe_abort(struct pipe_job *j)
 	for (size_t i = 0; i < j->n; i++) {
 		if (j->items[i].outcome == PO_PENDING || j->items[i].outcome == PO_FAILED)
 			(void)targets_restore(&j->items[i]);
-		targets_free(&j->items[i]);
+		items_release(&j->items[i]);
 	}
 	free(j->pend);
 	free(j);

@@ -69,7 +69,8 @@ struct pipe_item {
 	struct watcher w_probe;
 	struct timer deadline, retry;
 	struct ipaddr tmp_to;        /* while proving the old binding */
-	char tmp_reason[512];
+	char *tmp_reason;            /* its reason meanwhile (owned; only then: 10,000 items
+				      * would carry 5 MB of it) */
 };
 
 /* What a job runs with. */

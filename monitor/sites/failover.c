@@ -21,7 +21,7 @@
 
 static struct fotrack *track_of(const struct sites *set, const struct siteinfo *si)
 {
-	return si->fo.track < set->ntracks ? &set->tracks[si->fo.track] : NULL;
+	return si->fo && si->fo->track < set->ntracks ? &set->tracks[si->fo->track] : NULL;
 }
 
 /* Does the VIP sit on this host now? */
@@ -43,12 +43,12 @@ static int health_of(const struct siteinfo *si)
 		return 1;
 	/* Took the VIP over without a certificate and issuing one now: as it was until then. */
 	if (!f->cert_ok && si->cfg->issue.command && f->busy)
-		return si->fo.healthy;
+		return si->fo->healthy;
 	if (f->state == SS_STANDBY)
-		return si->fo.ready ? 1 : si->fo.healthy == -1 && f->busy ? -1 : 0;
+		return si->fo->ready ? 1 : si->fo->healthy == -1 && f->busy ? -1 : 0;
 	/* Holding the VIP, not proven yet: a start-up or takeover proof in progress. */
-	if (f->state == SS_UNVERIFIED && f->busy && si->fo.healthy != 0)
-		return si->fo.healthy;
+	if (f->state == SS_UNVERIFIED && f->busy && si->fo->healthy != 0)
+		return si->fo->healthy;
 	return 0;
 }
 
@@ -152,13 +152,13 @@ int failover_tracks(struct sites *set)
 	set->ntracks = 0;
 	for (size_t i = 0; i < set->n && rc == 0; i++) {
 		struct siteinfo *si = &set->v[i];
-		if (!si->cfg || !si->cfg->failover.track_file)
+		if (!si->cfg || !si->cfg->failover.track_file || !si->fo)
 			continue;
-		si->fo.track = track_add(set, si->cfg->failover.track_file, old, nold);
-		if (si->fo.track == SIZE_MAX)
+		si->fo->track = track_add(set, si->cfg->failover.track_file, old, nold);
+		if (si->fo->track == SIZE_MAX)
 			rc = -1;
 		else
-			count(&set->tracks[si->fo.track], si->fo.healthy, 1);
+			count(&set->tracks[si->fo->track], si->fo->healthy, 1);
 	}
 	for (size_t k = 0; k < nold; k++)
 		free(old[k].path);
@@ -172,25 +172,27 @@ int failover_tracks(struct sites *set)
 
 static void probe_stop(struct siteinfo *si)
 {
-	if (si->fo.probe) {
-		loop_unwatch(si->set->L, &si->fo.w_probe);
-		tlsprobe_free(si->fo.probe);
-		si->fo.probe = NULL;
+	if (!si->fo)
+		return;
+	if (si->fo->probe) {
+		loop_unwatch(si->set->L, &si->fo->w_probe);
+		tlsprobe_free(si->fo->probe);
+		si->fo->probe = NULL;
 	}
-	loop_cancel(si->set->L, &si->fo.attempt_end);
+	loop_cancel(si->set->L, &si->fo->attempt_end);
 }
 
 static void proof_done(struct siteinfo *si, bool ok, const char *why)
 {
 	probe_stop(si);
-	if (!ok && si->fo.attempts < 2) {
-		loop_arm(si->set->L, &si->fo.check, now_ms() + RETRY_MS);
+	if (!ok && si->fo->attempts < 2) {
+		loop_arm(si->set->L, &si->fo->check, now_ms() + RETRY_MS);
 		return;
 	}
-	si->fo.attempts = 0;
+	si->fo->attempts = 0;
 	if (!ok) {
 		char ep[ENDPOINT_STRLEN];
-		snprintf(si->fo.reason, sizeof(si->fo.reason), "%s: %s",
+		snprintf(si->fo->reason, sizeof(si->fo->reason), "%s: %s",
 			 endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)), why);
 	}
 	si->set->apply(si, sitefsm_probed(&si->fsm, ok, time(NULL)) | FA_FAILOVER);
@@ -201,15 +203,15 @@ static void on_probe(void *arg, uint32_t events)
 	struct siteinfo *si = arg;
 	unsigned char digest[32];
 	char why[160], fp[FINGERPRINT_LEN];
-	int r = tlsprobe_step(si->fo.probe, digest);
+	int r = tlsprobe_step(si->fo->probe, digest);
 
 	(void)events;
 	if (r == 0) {
-		loop_rewatch(si->set->L, &si->fo.w_probe, tlsprobe_events(si->fo.probe));
+		loop_rewatch(si->set->L, &si->fo->w_probe, tlsprobe_events(si->fo->probe));
 		return;
 	}
 	if (r < 0) {
-		snprintf(why, sizeof(why), "%s", tlsprobe_error(si->fo.probe));
+		snprintf(why, sizeof(why), "%s", tlsprobe_error(si->fo->probe));
 		proof_done(si, false, why);
 		return;
 	}
@@ -238,17 +240,17 @@ static void prove_now(struct siteinfo *si)
 			 ? s->verify_timeout_ms : s->failover.check_interval_ms;
 	char why[160];
 
-	si->fo.attempts++;
-	si->fo.probe = tlsprobe_start(si->set->env.ssl, &si->fsm.cur, s->port, s->server_name);
-	if (!si->fo.probe) {
+	si->fo->attempts++;
+	si->fo->probe = tlsprobe_start(si->set->env.ssl, &si->fsm.cur, s->port, s->server_name);
+	if (!si->fo->probe) {
 		snprintf(why, sizeof(why), "cannot connect: %s", strerror(errno));
 		proof_done(si, false, why);
 		return;
 	}
-	si->fo.w_probe = (struct watcher){ .fd = tlsprobe_fd(si->fo.probe), .cb = on_probe,
+	si->fo->w_probe = (struct watcher){ .fd = tlsprobe_fd(si->fo->probe), .cb = on_probe,
 					   .arg = si };
-	loop_watch(si->set->L, &si->fo.w_probe, tlsprobe_events(si->fo.probe));
-	loop_arm(si->set->L, &si->fo.attempt_end, now_ms() + limit);
+	loop_watch(si->set->L, &si->fo->w_probe, tlsprobe_events(si->fo->probe));
+	loop_arm(si->set->L, &si->fo->attempt_end, now_ms() + limit);
 }
 
 /* The check timer: the holder proves its binding; an unready standby proves readiness. */
@@ -256,7 +258,7 @@ static void on_check(void *arg)
 {
 	struct siteinfo *si = arg;
 
-	if (si->fsm.busy || si->fo.probe)
+	if (si->fsm.busy || si->fo->probe)
 		return;
 	if (si->fsm.state == SS_STANDBY)
 		si->set->apply(si, FA_START_INITIAL);
@@ -264,31 +266,40 @@ static void on_check(void *arg)
 		prove_now(si);
 }
 
-void failover_site_init(struct siteinfo *si)
+int failover_site_init(struct siteinfo *si)
 {
-	si->fo.check = (struct timer){ .fn = on_check, .arg = si };
-	si->fo.attempt_end = (struct timer){ .fn = on_attempt_end, .arg = si };
-	si->fo.healthy = -1;
-	si->fo.seen = si->fsm.state;
+	/* Most sites are not failover sites: their part is not allocated (10,000 sites: 6 MB). */
+	if (!si->fsm.failover)
+		return 0;
+	si->fo = calloc(1, sizeof(*si->fo));
+	if (!si->fo) {
+		log_warnx("site %s: out of memory setting up its failover part", si->cfg->name);
+		return -1;
+	}
+	si->fo->check = (struct timer){ .fn = on_check, .arg = si };
+	si->fo->attempt_end = (struct timer){ .fn = on_attempt_end, .arg = si };
+	si->fo->healthy = -1;
+	si->fo->seen = si->fsm.state;
+	return 0;
 }
 
 /* --- what changed ------------------------------------------------------------------------ */
 
 void failover_cert_changed(struct siteinfo *si)
 {
-	if (!si->fsm.failover)
+	if (!si->fo)
 		return;
 	/* A standby cannot see what its server serves (a handshake to the VIP reaches the
 	 * peer): the server re-reads the new certificate now, and before any takeover. */
-	si->fo.reread = true;
+	si->fo->reread = true;
 	if (si->fsm.state == SS_STANDBY && !si->fsm.busy)
 		si->set->apply(si, FA_START_INITIAL);
 }
 
 void failover_vip_arrived(struct siteinfo *si)
 {
-	if (si->fsm.failover && si->fsm.state != SS_BOUND)
-		si->fo.vip_at = now_ms();
+	if (si->fo && si->fsm.state != SS_BOUND)
+		si->fo->vip_at = now_ms();
 }
 
 /* Ready needs a certificate that covers the VIP (or server_name), as san_check judges. */
@@ -299,7 +310,7 @@ static bool covers(struct siteinfo *si)
 	if (si->cfg->san_check == SAN_OFF || cert_covers(&si->cert, &si->fsm.cur,
 							   si->cfg->server_name))
 		return true;
-	snprintf(si->fo.reason, sizeof(si->fo.reason), "the certificate does not cover %s (its "
+	snprintf(si->fo->reason, sizeof(si->fo->reason), "the certificate does not cover %s (its "
 		 "IP addresses or DNS names; san_check)",
 		 endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)));
 	return false;
@@ -307,16 +318,18 @@ static bool covers(struct siteinfo *si)
 
 void failover_job_done(struct siteinfo *si, const struct pipe_item *it, bool vip_here)
 {
+	if (!si->fo)
+		return;
 	if (it->outcome == PO_PROVEN || it->outcome == PO_DRY_RUN)
-		si->fo.reason[0] = '\0';
+		si->fo->reason[0] = '\0';
 	if (it->outcome == PO_PROVEN && it->force_reload)
-		si->fo.reread = false;     /* the server re-read it: the reload took */
+		si->fo->reread = false;     /* the server re-read it: the reload took */
 	else
-		snprintf(si->fo.reason, sizeof(si->fo.reason), "%s", it->reason);
+		snprintf(si->fo->reason, sizeof(si->fo->reason), "%s", it->reason);
 	if (it->listen_only)
-		si->fo.ready = it->outcome == PO_PROVEN && covers(si);
+		si->fo->ready = it->outcome == PO_PROVEN && covers(si);
 	else if (!vip_here)
-		si->fo.ready = false;   /* the VIP left while it proved: readiness is proven anew */
+		si->fo->ready = false;   /* the VIP left while it proved: readiness is proven anew */
 }
 
 static void event(struct siteinfo *si, const char *name, int prio, const char *reason)
@@ -328,7 +341,7 @@ static void event(struct siteinfo *si, const char *name, int prio, const char *r
 	ev_add(&e, "site", si->cfg->name);
 	ev_add(&e, "endpoint", endpoint_str(&si->fsm.cur, si->cfg->port, ep, sizeof(ep)));
 	if (!strcmp(name, "takeover"))
-		ev_addf(&e, "proven_ms", "%llu", (unsigned long long)(now_ms() - si->fo.vip_at));
+		ev_addf(&e, "proven_ms", "%llu", (unsigned long long)(now_ms() - si->fo->vip_at));
 	if (reason)
 		ev_add(&e, "reason", reason);
 	ev_add(&e, "track_file", si->cfg->failover.track_file);
@@ -341,18 +354,18 @@ static void event(struct siteinfo *si, const char *name, int prio, const char *r
 /* The state's news: a takeover proven, the VIP released. */
 static void transitions(struct siteinfo *si)
 {
-	enum site_state was = si->fo.seen, now = si->fsm.state;
+	enum site_state was = si->fo->seen, now = si->fsm.state;
 
-	si->fo.seen = now;
+	si->fo->seen = now;
 	if (was == now)
 		return;
-	if (now == SS_BOUND && si->fo.vip_at) {
+	if (now == SS_BOUND && si->fo->vip_at) {
 		event(si, "takeover", LOG_NOTICE, NULL);
-		si->fo.vip_at = 0;
+		si->fo->vip_at = 0;
 	} else if (now == SS_STANDBY && (was == SS_BOUND || was == SS_UNVERIFIED)) {
 		/* It was proven here a moment ago: ready, until the standby proof says more. */
-		si->fo.ready = was == SS_BOUND;
-		si->fo.vip_at = 0;
+		si->fo->ready = was == SS_BOUND;
+		si->fo->vip_at = 0;
 		event(si, "released", LOG_NOTICE, NULL);
 	}
 }
@@ -360,14 +373,14 @@ static void transitions(struct siteinfo *si)
 /* Its health for keepalived; a change is said, and its track file rewritten. */
 static void judge(struct siteinfo *si)
 {
-	int h = health_of(si), was = si->fo.healthy;
-	const char *why = si->fo.reason[0] ? si->fo.reason
+	int h = health_of(si), was = si->fo->healthy;
+	const char *why = si->fo->reason[0] ? si->fo->reason
 			  : !si->fsm.cert_ok ? "its certificate is not usable (see cert events)"
 			  : "not proven";
 
 	if (h == was || h == -1)
 		return;
-	si->fo.healthy = h;
+	si->fo->healthy = h;
 	if (track_of(si->set, si)) {
 		count(track_of(si->set, si), was, -1);
 		count(track_of(si->set, si), h, 1);
@@ -383,22 +396,22 @@ static void arm_check(struct siteinfo *si)
 {
 	const struct sitefsm *f = &si->fsm;
 	bool holder = (f->state == SS_BOUND || f->state == SS_UNVERIFIED) && holds_vip(si);
-	bool unready = f->state == SS_STANDBY && !si->fo.ready;
+	bool unready = f->state == SS_STANDBY && !si->fo->ready;
 
 	if (f->busy || !f->cert_ok || (!holder && !unready)) {
-		if (!si->fo.probe) {
-			loop_cancel(si->set->L, &si->fo.check);
-			si->fo.attempts = 0;
+		if (!si->fo->probe) {
+			loop_cancel(si->set->L, &si->fo->check);
+			si->fo->attempts = 0;
 		}
 		return;
 	}
-	if (!timer_armed(&si->fo.check) && !si->fo.probe)
-		loop_arm(si->set->L, &si->fo.check, now_ms() + si->cfg->failover.check_interval_ms);
+	if (!timer_armed(&si->fo->check) && !si->fo->probe)
+		loop_arm(si->set->L, &si->fo->check, now_ms() + si->cfg->failover.check_interval_ms);
 }
 
 void failover_changed(struct siteinfo *si)
 {
-	if (!si->fsm.failover)
+	if (!si->fo)
 		return;
 	transitions(si);
 	judge(si);
@@ -407,22 +420,28 @@ void failover_changed(struct siteinfo *si)
 
 void failover_moved(struct siteinfo *from, struct siteinfo *to)
 {
-	/* The copy's watcher and timers pointed at the old entry: start them over here. */
+	if (!to->fo)
+		return;
+	/* The part moves with the pointer; its watcher and timers pointed at the old entry:
+	 * start them over here. */
 	probe_stop(from);
-	loop_cancel(from->set->L, &from->fo.check);
-	to->fo.probe = NULL;
-	to->fo.attempts = 0;
-	to->fo.check = (struct timer){ .fn = on_check, .arg = to };
-	to->fo.attempt_end = (struct timer){ .fn = on_attempt_end, .arg = to };
+	loop_cancel(from->set->L, &from->fo->check);
+	to->fo->probe = NULL;
+	to->fo->attempts = 0;
+	to->fo->check = (struct timer){ .fn = on_check, .arg = to };
+	to->fo->attempt_end = (struct timer){ .fn = on_attempt_end, .arg = to };
+	from->fo = NULL;
 	arm_check(to);
 }
 
 void failover_stop(struct siteinfo *si)
 {
-	if (!si->set)
+	if (!si->set || !si->fo)
 		return;
 	probe_stop(si);
-	loop_cancel(si->set->L, &si->fo.check);
+	loop_cancel(si->set->L, &si->fo->check);
+	free(si->fo);
+	si->fo = NULL;
 }
 
 bool failover_reload_first(const struct siteinfo *si, const struct ipaddr *vip, bool standby)
@@ -431,7 +450,9 @@ bool failover_reload_first(const struct siteinfo *si, const struct ipaddr *vip, 
 	size_t n = 0;
 	bool heard = true;
 
-	if (si->fo.reread)
+	if (!si->fo)
+		return false;
+	if (si->fo->reread)
 		return true;
 	if (standby)
 		return false;
@@ -443,7 +464,7 @@ bool failover_reload_first(const struct siteinfo *si, const struct ipaddr *vip, 
 
 int failover_track_value(const struct sites *set, const struct siteinfo *si)
 {
-	const struct fotrack *tr = si->fsm.failover ? track_of(set, si) : NULL;
+	const struct fotrack *tr = track_of(set, si);
 
 	return tr ? tr->written : -1;
 }

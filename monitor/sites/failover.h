@@ -5,8 +5,8 @@
 
 #include "monitor/sites/site.h"
 
-/* Sets up a site's failover timers (a new site). */
-void failover_site_init(struct siteinfo *si);
+/* Sets up a failover site's part (a new site; others have none). 0, or -1: out of memory. */
+int failover_site_init(struct siteinfo *si);
 /*
  * The policy's track files: each new one is written "1" (unknown) at once, since keepalived
  * reads a missing file as healthy; sites are tied to theirs. 0, or -1 out of memory.

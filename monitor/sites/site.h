@@ -83,7 +83,7 @@ struct siteinfo {
 	unsigned issue_failures;         /* issue commands that failed (metrics) */
 	bool issue_initial;              /* the job an issue comes before: initial, and where */
 	struct where issue_at;
-	struct sitefo fo;                /* failover sites only (failover.c) */
+	struct sitefo *fo;               /* failover sites only (failover.c), else NULL */
 };
 
 struct stale { struct ipaddr a; unsigned port; };

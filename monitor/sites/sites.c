@@ -34,10 +34,11 @@ void sites_init(struct sites *set, const struct pipe_env *env, const struct addr
 	certnotify_init(set);
 }
 
-static void site_setup(struct sites *set, struct siteinfo *si, const struct site *cfg,
-		       struct certcache *cc)
+static int site_setup(struct sites *set, struct siteinfo *si, const struct site *cfg,
+		      struct certcache *cc)
 {
 	struct errlist errs = { 0 };
+	int rc;
 
 	memset(si, 0, sizeof(*si));
 	si->set = set;
@@ -45,10 +46,11 @@ static void site_setup(struct sites *set, struct siteinfo *si, const struct site
 	act_site_init(si);
 	sitefsm_init(&si->fsm, cfg, certwatch_load(si, cc, &errs) == 0,
 		     time(NULL));
-	failover_site_init(si);
+	rc = failover_site_init(si);
 	certwatch_report(si, &errs);
 	errlist_free(&errs);
 	act_issue_missing(si);
+	return rc;
 }
 
 static int index_build(struct sites *set)
@@ -70,6 +72,7 @@ static int index_build(struct sites *set)
 int sites_build(struct sites *set, const struct policy *pol)
 {
 	struct certcache *cc;
+	int rc = 0;
 
 	set->pol = pol;
 	set->n = pol->nsites;
@@ -78,10 +81,11 @@ int sites_build(struct sites *set, const struct policy *pol)
 		return -1;
 	cc = certcache_new(set->n);
 	for (size_t i = 0; i < set->n; i++)
-		site_setup(set, &set->v[i], &pol->sites[i], cc);
+		if (site_setup(set, &set->v[i], &pol->sites[i], cc) < 0)
+			rc = -1;
 	certcache_free(cc);
 	certnotify_watch_all(set);
-	if (failover_tracks(set) < 0)
+	if (rc < 0 || failover_tracks(set) < 0)
 		return -1;
 	return index_build(set);
 }
