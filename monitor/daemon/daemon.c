@@ -46,7 +46,7 @@ static void on_watchdog(void *arg)
 	/* The metrics file's heartbeat rides on this wake-up, no timer of its own: rewritten
 	 * now when waiting for the next ping would pass the minute. */
 	if (now_ms() + d->watchdog_ms >= d->metrics_written + METRICS_HEARTBEAT_MS)
-		d->sites.metrics_dirty = true;
+		sites_changed(&d->sites, SC_METRICS);
 }
 
 static void watchdog_init(struct daemon *d)
@@ -167,7 +167,7 @@ int daemon_init(struct daemon *d, const struct daemon_opts *o)
 	sites_reconcile(&d->sites, bindings, nb);
 	free(bindings);
 	promote_check(d);
-	d->sites.state_dirty = true;
+	sites_changed(&d->sites, SC_STATE);
 	statefile_flush(&d->sites);
 	return 0;
 }
@@ -217,7 +217,7 @@ static void pass_end(void *arg)
 	}
 	/* Ready once the start-up reconciliation (its renders and reloads) is done. */
 	if (!d->ready && !sites_busy(&d->sites)) {
-		d->sites.status_dirty = true;
+		sites_changed(&d->sites, SC_STATUS);
 		notify_status(d);
 		sd_notify(0, "READY=1");
 		d->ready = true;

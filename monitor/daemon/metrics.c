@@ -9,6 +9,7 @@
 #include "monitor/core/log.h"
 #include "monitor/daemon/daemon.h"
 #include "monitor/rebind/driver.h"
+#include "monitor/sites/siteview.h"
 
 #define METRICS_MIN_INTERVAL_MS 1000   /* a storm rewrites the file at most once a second */
 
@@ -45,21 +46,21 @@ static void site_families(FILE *f, const struct sites *set)
 	       "waiting, unbound, failed, wildcard, standby), server, driver and certificate "
 	       "fingerprint (always 1).");
 	for (size_t i = 0; i < set->n; i++) {
-		const struct siteinfo *si = &set->v[i];
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
 		fprintf(f, "certbind_site_info{site=\"%s\",endpoint=\"%s\",state=\"%s\",server=\"",
-			si->cfg->name, endpoint_str(si->cfg->wildcard ? NULL : &si->fsm.cur,
-						    si->cfg->port, ep, sizeof(ep)),
-			sitefsm_state_name(si->fsm.state));
-		put_label(f, server_label(si->cfg));
+			v.cfg->name, endpoint_str(v.addr, v.cfg->port, ep, sizeof(ep)), v.state_name);
+		put_label(f, server_label(v.cfg));
 		fprintf(f, "\",driver=\"%s\",fingerprint=\"%s\"} 1\n",
-			server_type_name(si->cfg->server_type),
-			si->fsm.cert_ok ? si->cert.fingerprint : "");
+			server_type_name(v.cfg->server_type), v.fingerprint ? v.fingerprint : "");
 	}
 	family(f, "certbind_site_bound", "gauge", "Whether a handshake proved the site's binding (1) "
 	       "or not (0).");
-	for (size_t i = 0; i < set->n; i++)
-		fprintf(f, "certbind_site_bound{site=\"%s\"} %d\n", set->v[i].cfg->name,
-			set->v[i].fsm.state == SS_BOUND || set->v[i].fsm.state == SS_WILDCARD);
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
+		fprintf(f, "certbind_site_bound{site=\"%s\"} %d\n", v.cfg->name, v.proven);
+	}
 	if (set->ntracks)
 		family(f, "certbind_failover_track", "gauge", "What a failover track file tells "
 		       "keepalived: 1 unhealthy (the VIP must leave this host), 0 healthy.");
@@ -70,10 +71,13 @@ static void site_families(FILE *f, const struct sites *set)
 	}
 	family(f, "certbind_site_last_proof_timestamp_seconds", "gauge",
 	       "When a handshake last proved the site's binding.");
-	for (size_t i = 0; i < set->n; i++)
-		if (set->v[i].fsm.proven_at)
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
+		if (v.proven_at)
 			fprintf(f, "certbind_site_last_proof_timestamp_seconds{site=\"%s\"} %lld\n",
-				set->v[i].cfg->name, set->v[i].fsm.proven_at);
+				v.cfg->name, v.proven_at);
+	}
 }
 
 /* The certificate of each site: expiry (x509_cert_not_after's meaning) and coverage. */
@@ -81,17 +85,21 @@ static void cert_families(FILE *f, const struct sites *set, unsigned warn_days)
 {
 	family(f, "certbind_cert_expiry_timestamp_seconds", "gauge", "When the site's certificate "
 	       "expires.");
-	for (size_t i = 0; i < set->n; i++)
-		if (set->v[i].fsm.cert_ok)
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
+		if (v.cert)
 			fprintf(f, "certbind_cert_expiry_timestamp_seconds{site=\"%s\"} %lld\n",
-				set->v[i].cfg->name, (long long)set->v[i].cert.not_after);
+				v.cfg->name, v.not_after);
+	}
 	family(f, "certbind_cert_covers_address", "gauge", "Whether the site's certificate covers "
 	       "its bound address (IP SANs, or server_name for DNS-only certificates).");
 	for (size_t i = 0; i < set->n; i++) {
-		const struct siteinfo *si = &set->v[i];
-		if (si->fsm.cert_ok && !si->cfg->wildcard)
-			fprintf(f, "certbind_cert_covers_address{site=\"%s\"} %d\n", si->cfg->name,
-				cert_covers(&si->cert, &si->fsm.cur, si->cfg->server_name));
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
+		if (v.cert && v.addr)
+			fprintf(f, "certbind_cert_covers_address{site=\"%s\"} %d\n", v.cfg->name,
+				cert_covers(v.cert, v.addr, v.cfg->server_name));
 	}
 	family(f, "certbind_expiry_warn_seconds", "gauge", "expiry_warn_days of the policy, in "
 	       "seconds (for alert rules).");
@@ -102,20 +110,27 @@ static void counter_families(FILE *f, const struct sites *set)
 {
 	family(f, "certbind_rebinds_total", "counter", "Rebinds attempted, by result.");
 	for (size_t i = 0; i < set->n; i++) {
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
 		fprintf(f, "certbind_rebinds_total{site=\"%s\",result=\"ok\"} %lu\n",
-			set->v[i].cfg->name, set->v[i].fsm.rebinds_ok);
+			v.cfg->name, v.rebinds_ok);
 		fprintf(f, "certbind_rebinds_total{site=\"%s\",result=\"failed\"} %lu\n",
-			set->v[i].cfg->name, set->v[i].fsm.rebinds_failed);
+			v.cfg->name, v.rebinds_failed);
 	}
 	family(f, "certbind_rollbacks_total", "counter", "Failed rebinds whose files were restored.");
-	for (size_t i = 0; i < set->n; i++)
-		fprintf(f, "certbind_rollbacks_total{site=\"%s\"} %lu\n", set->v[i].cfg->name,
-			set->v[i].fsm.rollbacks);
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
+		fprintf(f, "certbind_rollbacks_total{site=\"%s\"} %lu\n", v.cfg->name, v.rollbacks);
+	}
 	family(f, "certbind_issue_failures_total", "counter", "Certificate issue commands that "
 	       "failed.");
-	for (size_t i = 0; i < set->n; i++)
-		fprintf(f, "certbind_issue_failures_total{site=\"%s\"} %u\n", set->v[i].cfg->name,
-			set->v[i].issue_failures);
+	for (size_t i = 0; i < set->n; i++) {
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
+		fprintf(f, "certbind_issue_failures_total{site=\"%s\"} %u\n", v.cfg->name,
+			v.issue_failures);
+	}
 }
 
 static void daemon_families(FILE *f, struct daemon *d)

@@ -17,7 +17,7 @@ static void on_addr(void *arg, const struct addrent *e, enum addr_change chg)
 	struct daemon *d = arg;
 
 	d->addr_events++;
-	d->sites.metrics_dirty = true;
+	sites_changed(&d->sites, SC_METRICS);
 	addrevent_address(&d->sites, e, chg);
 }
 

@@ -6,6 +6,7 @@
 
 #include "monitor/core/log.h"
 #include "monitor/daemon/daemon.h"
+#include "monitor/sites/siteview.h"
 
 /* 1 on, 0 off, -1 unknown (no such interface, no /proc). */
 static int conf_value(const char *ifname)
@@ -32,16 +33,16 @@ static int promote_on(const char *ifname)
 
 /* The interface whose addresses the site moves between: its follow rule's, its own, or that
  * of its current address. */
-static const char *followed(const struct daemon *d, const struct siteinfo *si, char *buf)
+static const char *followed(const struct daemon *d, const struct siteview *v, char *buf)
 {
-	const struct site *s = si->cfg;
+	const struct site *s = v->cfg;
 	const struct addrent *e;
 
 	if (s->follow.interface)
 		return s->follow.interface;
 	if (s->interface)
 		return s->interface;
-	e = addrtab_find(d->tab, &si->fsm.cur, 0);
+	e = addrtab_find(d->tab, v->addr, 0);
 	return e && if_indextoname((unsigned)e->ifindex, buf) ? buf : NULL;
 }
 
@@ -51,11 +52,12 @@ void promote_check(struct daemon *d)
 	size_t nseen = 0;
 
 	for (size_t i = 0; i < d->sites.n && nseen < 16; i++) {
-		const struct siteinfo *si = &d->sites.v[i];
 		const char *ifname;
+		struct siteview v;
 		bool dup = false;
-		if (si->cfg->wildcard || si->cfg->on_change != ONC_REBIND ||
-		    si->fsm.cur.family != AF_INET || !(ifname = followed(d, si, buf)))
+		siteview_get(&d->sites.v[i], &v);
+		if (!v.addr || v.cfg->on_change != ONC_REBIND || v.addr->family != AF_INET ||
+		    !(ifname = followed(d, &v, buf)))
 			continue;
 		for (size_t k = 0; k < nseen && !dup; k++)
 			dup = !strcmp(seen[k], ifname);
@@ -68,7 +70,7 @@ void promote_check(struct daemon *d)
 		char hint[160];
 		ev_begin(&e, "promote-secondaries-off");
 		ev_add(&e, "interface", ifname);
-		ev_add(&e, "site", si->cfg->name);
+		ev_add(&e, "site", v.cfg->name);
 		ev_add(&e, "reason", "deleting an IPv4 primary address here deletes its secondaries: a "
 		       "same-subnet renumbering by hand (ip addr add .201/24; ip addr del .200/24) "
 		       "loses both addresses");

@@ -191,7 +191,7 @@ static int cert_for(struct siteinfo *si, bool initial, const struct ipaddr *to,
 	if (err == 0) {
 		log_debug("site %s: issuing: %s", si->cfg->name, why);
 		sitefsm_job_started(&si->fsm);
-		si->set->status_dirty = true;
+		sites_changed(si->set, SC_STATUS);
 	} else {
 		snprintf(why, sizeof(why), err == -EAGAIN ? "issuing a certificate failed recently; "
 			 "the next attempt is due later (certbindctl issue forces one)"
@@ -284,7 +284,7 @@ static void apply_with(struct siteinfo *si, unsigned a, const struct decision *d
 	if ((a & FA_REINDEX) && siteindex_update(&set->index, si) < 0)
 		log_warnx("site %s: out of memory indexing its address", si->cfg->name);
 	if (a & FA_STATE_CHANGED)
-		set->state_dirty = set->status_dirty = set->metrics_dirty = true;
+		sites_changed(set, SC_ALL);
 	if ((a & FA_START_JOB) && dec)     /* only a decision asks for a rebind */
 		act_start_job(si, false, &dec->to,
 			  (struct where){ .ifindex = dec->to_ifindex, .plen = dec->to_plen });

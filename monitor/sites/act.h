@@ -3,7 +3,7 @@
 #ifndef CERTBIND_ACT_H
 #define CERTBIND_ACT_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* Sets up si's settle and reminder timers (a new site, or one moved to a new table). */
 void act_site_init(struct siteinfo *si);

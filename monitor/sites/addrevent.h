@@ -3,7 +3,7 @@
 #ifndef CERTBIND_ADDREVENT_H
 #define CERTBIND_ADDREVENT_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* The address table changed: e was added, removed or changed usability. */
 void addrevent_address(struct sites *set, const struct addrent *e, enum addr_change chg);

@@ -3,7 +3,7 @@
 #ifndef CERTBIND_CERTNOTIFY_H
 #define CERTBIND_CERTNOTIFY_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* Starts watching (0), or -1 when inotify is unavailable (logged; reloads still re-check). */
 int certnotify_init(struct sites *set);

@@ -3,7 +3,7 @@
 #ifndef CERTBIND_CERTWATCH_H
 #define CERTBIND_CERTWATCH_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* Logs certificate problems (errs may be NULL) and arms si's expiry timer. */
 void certwatch_report(struct siteinfo *si, const struct errlist *errs);

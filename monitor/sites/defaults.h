@@ -3,7 +3,7 @@
 #ifndef CERTBIND_DEFAULTS_H
 #define CERTBIND_DEFAULTS_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /*
  * A usable address appeared (or, with e NULL, every address, when a wildcard site was just

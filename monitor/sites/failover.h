@@ -3,7 +3,7 @@
 #ifndef CERTBIND_FAILOVER_H
 #define CERTBIND_FAILOVER_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* Sets up a failover site's part (a new site; others have none). 0, or -1: out of memory. */
 int failover_site_init(struct siteinfo *si);

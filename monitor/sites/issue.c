@@ -109,7 +109,7 @@ static void failed(struct issuer *is, const char *reason)
 	struct ev e;
 
 	si->issue_failures++;
-	si->set->metrics_dirty = true;
+	sites_changed(si->set, SC_METRICS);
 	arm_backoff(is);
 	ipaddr_str(&is->to, a, sizeof(a));
 	if (is->has_old)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 enum issue_need {
 	IN_OK,       /* usable for the address as it is (*ci loaded, or nothing to load) */

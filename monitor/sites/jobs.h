@@ -3,7 +3,7 @@
 #ifndef CERTBIND_JOBS_H
 #define CERTBIND_JOBS_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /*
  * A site's outcome in its job (it is out of the job already); after every outcome of a

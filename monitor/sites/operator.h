@@ -3,7 +3,7 @@
 #ifndef CERTBIND_OPERATOR_H
 #define CERTBIND_OPERATOR_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /*
  * Rebind to `to`, or to the best candidate when NULL. Returns 0 when the rebind joined a job

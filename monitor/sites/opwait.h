@@ -3,7 +3,7 @@
 #ifndef CERTBIND_OPWAIT_H
 #define CERTBIND_OPWAIT_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* From now on the outcome of si's rebind or issue, good or bad, reaches done(arg). */
 void opwait_begin(struct siteinfo *si, rebind_done_fn done, void *arg);

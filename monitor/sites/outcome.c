@@ -122,7 +122,7 @@ static void tell_one(struct tell *t)
 		sitelog_verified(si, t->new);
 	if (t->acts & FA_LOG_FAILED) {
 		sitelog_failed(si, t->old, t->new, reason, t->hint, t->rolled_back, t->old_served);
-		si->set->metrics_dirty = true;
+		sites_changed(si->set, SC_METRICS);
 	}
 	if (t->done)
 		t->done(t->arg, t->ok, t->ok ? NULL : reason);
@@ -140,7 +140,7 @@ void outcome_told(struct sites *set)
 	if (set->flush_wanted) {
 		/* Moved bindings are committed, all in one write, before anyone is told. */
 		set->flush_wanted = false;
-		set->state_dirty = true;
+		sites_changed(set, SC_STATE);
 		if (statefile_flush(set) < 0)
 			log_warnx("state file %s not updated; the bindings are live but would be "
 				  "re-derived at restart", set->pol->state_file);

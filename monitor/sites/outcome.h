@@ -3,7 +3,7 @@
 #ifndef CERTBIND_OUTCOME_H
 #define CERTBIND_OUTCOME_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* A site's outcome in its job: its transition applied now, what to tell kept for later. */
 void outcome_item(struct siteinfo *si, const struct pipe_item *it);

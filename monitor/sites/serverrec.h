@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* Reloaded by certbindd since it started: the server runs what is on disk. */
 bool serverrec_synced(const struct sites *set, const struct server_cfg *srv);

@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 #include "util/grow.h"
 
 int siteindex_init(struct siteindex *x, size_t nsites)

@@ -20,7 +20,7 @@ void sitelog_event_why(struct siteinfo *si, const char *event, const char *why)
 	snprintf(si->last_reason, sizeof(si->last_reason), "%s", why ? why : "");
 	si->last_event_at = time(NULL);
 	/* The state file keeps it across a restart (written once at the end of the pass). */
-	si->set->state_dirty = true;
+	sites_changed(si->set, SC_STATE);
 }
 
 void sitelog_event(struct siteinfo *si, const char *event)

@@ -3,7 +3,7 @@
 #ifndef CERTBIND_SITEEVENTS_H
 #define CERTBIND_SITEEVENTS_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* Records event as the site's last (certbindctl status). */
 void sitelog_event(struct siteinfo *si, const char *event);

@@ -259,7 +259,7 @@ int sites_replace(struct sites *set, const struct policy *np)
 		settle_new(set, &r);
 		certnotify_watch_all(set);
 		defaults_check(set, NULL);
-		set->state_dirty = set->status_dirty = set->metrics_dirty = true;
+		sites_changed(set, SC_ALL);
 		r.ns = NULL;
 		rc = 0;
 	}

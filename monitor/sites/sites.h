@@ -4,7 +4,7 @@
 #define CERTBIND_SITES_H
 
 #include "monitor/report/state.h"
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* An empty table working in env's loop on tab, alerting through alerts. */
 void sites_init(struct sites *set, const struct pipe_env *env, const struct addrtab *tab,

@@ -3,7 +3,7 @@
 #ifndef CERTBIND_STALE_H
 #define CERTBIND_STALE_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 void stale_init(struct sites *set);
 void stale_free(struct sites *set);

@@ -9,6 +9,7 @@
 #include "monitor/core/clock.h"
 #include "monitor/core/log.h"
 #include "monitor/report/state.h"
+#include "monitor/sites/siteview.h"
 
 int statefile_flush(struct sites *set)
 {
@@ -24,19 +25,22 @@ int statefile_flush(struct sites *set)
 	if (!b)
 		return -1;
 	for (size_t i = 0; i < set->n; i++) {
-		const struct siteinfo *si = &set->v[i];
-		snprintf(b[i].site, sizeof(b[i].site), "%s", si->cfg->name);
-		b[i].wildcard = si->cfg->wildcard;
-		b[i].addr = si->fsm.cur;
-		b[i].port = si->cfg->port;
+		struct siteview v;
+		siteview_get(&set->v[i], &v);
+		snprintf(b[i].site, sizeof(b[i].site), "%s", v.cfg->name);
+		b[i].wildcard = v.cfg->wildcard;
+		if (v.addr)
+			b[i].addr = *v.addr;     /* a wildcard site's is written as "*" */
+		b[i].port = v.cfg->port;
 		snprintf(b[i].fingerprint, sizeof(b[i].fingerprint), "%s",
-			 si->fsm.cert_ok ? si->cert.fingerprint : "");
-		snprintf(b[i].state, sizeof(b[i].state), "%s", sitefsm_state_name(si->fsm.state));
-		b[i].since = si->fsm.since;
-		endpoint_str(si->cfg->wildcard ? NULL : &si->cfg->addr, si->cfg->port,
+			 v.fingerprint ? v.fingerprint : "");
+		snprintf(b[i].state, sizeof(b[i].state), "%s", v.state_name);
+		b[i].since = v.since;
+		endpoint_str(v.cfg->wildcard ? NULL : &v.cfg->addr, v.cfg->port,
 			     b[i].configured, sizeof(b[i].configured));
-		snprintf(b[i].last_event, sizeof(b[i].last_event), "%s", si->last_event);
-		b[i].last_event_at = si->last_event_at;
+		snprintf(b[i].last_event, sizeof(b[i].last_event), "%s",
+			 v.last_event ? v.last_event : "");
+		b[i].last_event_at = v.last_event_at;
 	}
 	t0 = now_ms();
 	err = state_write(path, b, set->n);
@@ -49,7 +53,7 @@ int statefile_flush(struct sites *set)
 		loop_cancel(set->L, &set->state_timer);
 	if (err < 0) {
 		/* Kept dirty: the next pass tries again (e.g. after the directory is back). */
-		set->state_dirty = true;
+		sites_changed(set, SC_STATE);
 		if (!set->state_failed)
 			log_msg(LOG_ERR, "cannot write state file %s: %s; bindings stay live and the "
 				"file is retried on every change", path, strerror(-err));

@@ -3,7 +3,7 @@
 #ifndef CERTBIND_STATEFILE_H
 #define CERTBIND_STATEFILE_H
 
-#include "monitor/sites/site.h"
+#include "monitor/sites/siteinfo.h"
 
 /* Writes the state file if anything changed (not in a dry run). 0, or -1 (logged, retried). */
 int statefile_flush(struct sites *set);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # Which files write each field of struct siteinfo, as the compiler sees it: every member is
-# made const in a copy of site.h, monitor/ is compiled against it (syntax only), and each
+# made const in a copy of siteinfo.h, monitor/ is compiled against it (syntax only), and each
 # diagnostic (an assignment to a read-only member, a pointer to one handed to a function that
 # writes through it) names a writer. A write through a function of the site's own modules
 # (sitefsm_cur(&si->fsm)) is that module's; moving a whole site (*ns = *old: the table's
@@ -10,7 +10,7 @@
 # DESIGN.md, checks its "Who writes a site's fields" table: exit 1 on any difference)
 import json, os, re, subprocess, sys, tempfile
 
-HEADER = 'monitor/sites/site.h'
+HEADER = 'monitor/sites/siteinfo.h'
 
 
 def const_header(src):

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # One writer per field of a site: each field of struct siteinfo is written from the one file
 # doc/DESIGN.md names for it ("Who writes a site's fields"), as the compiler sees it (every
-# member made const in a copy of site.h; tests/static/owners.py). The check can fail: it is
+# member made const in a copy of siteinfo.h; tests/static/owners.py). The check can fail: it is
 # also run on a copy of the code with one write moved to a file that does not own it.
 cd "$(dirname "$0")/../.."
 command -v python3 >/dev/null && command -v gcc >/dev/null ||

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The site table: each site's policy, state machine, certificate, timers, and the table's index. */
-#ifndef CERTBIND_SITE_H
-#define CERTBIND_SITE_H
+/* A site's parts (struct siteinfo, each written by one file) and the table of them (struct sites). */
+#ifndef CERTBIND_SITEINFO_H
+#define CERTBIND_SITEINFO_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -142,5 +142,17 @@ struct sites {
 	/* What changed, for the daemon's end of the loop pass. */
 	bool state_dirty, state_failed, status_dirty, metrics_dirty;
 };
+
+/* What changed, for the end of the loop pass: the state file, systemd's STATUS=, metrics. */
+enum sites_change { SC_STATE = 1u << 0, SC_STATUS = 1u << 1, SC_METRICS = 1u << 2,
+		    SC_ALL = SC_STATE | SC_STATUS | SC_METRICS };
+
+/* The one way to mark it (each consumer clears its own flag once it has written). */
+static inline void sites_changed(struct sites *set, unsigned what)
+{
+	set->state_dirty |= (what & SC_STATE) != 0;
+	set->status_dirty |= (what & SC_STATUS) != 0;
+	set->metrics_dirty |= (what & SC_METRICS) != 0;
+}
 
 #endif
