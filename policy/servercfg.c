@@ -7,62 +7,22 @@
 #include <unistd.h>
 
 #include "policy/loadutil.h"
+#include "policy/servertype.h"
 
-static const struct name_val server_types[] = {
-	{ "nginx", SRV_NGINX }, { "apache", SRV_APACHE }, { "haproxy", SRV_HAPROXY },
-	{ "command", SRV_COMMAND }, { NULL, 0 },
-};
-
-/* What a stock Debian 12 install of each server answers to. */
-struct server_defaults {
-	const char *const *check, *const *reload, *const *start;
-	const char *pid_file, *master_socket, *error_log;
-};
-
-static const char *const nginx_check[] = { "/usr/sbin/nginx", "-t", "-q", NULL };
-static const char *const nginx_reload[] = { "/usr/sbin/nginx", "-s", "reload", NULL };
-static const char *const nginx_start[] = { "/bin/systemctl", "start", "nginx.service", NULL };
-static const char *const apache_check[] = { "/usr/sbin/apache2ctl", "-t", NULL };
-static const char *const apache_reload[] = { "/usr/sbin/apache2ctl", "graceful", NULL };
-static const char *const apache_start[] = { "/bin/systemctl", "start", "apache2.service", NULL };
-/* Debian's haproxy.service runs `-f $CONFIG`: the rendered frontends' directory is added
- * there (CONFIG="/etc/haproxy/haproxy.cfg -f /etc/haproxy/certbind" in /etc/default/haproxy). */
-static const char *const haproxy_check[] = { "/usr/sbin/haproxy", "-c", "-f",
-	"/etc/haproxy/haproxy.cfg", "-f", "/etc/haproxy/certbind", NULL };
-static const char *const haproxy_start[] = { "/bin/systemctl", "start", "haproxy.service",
-	NULL };
-
-static const struct server_defaults *defaults_of(enum server_type t)
+/* The loader's names of the types, from the one table (policy/servertype.c). */
+static const struct name_val *type_names(void)
 {
-	static const struct server_defaults nginx = {
-		nginx_check, nginx_reload, nginx_start, "/run/nginx.pid", NULL,
-		"/var/log/nginx/error.log" };
-	static const struct server_defaults apache = {
-		apache_check, apache_reload, apache_start, "/run/apache2/apache2.pid", NULL,
-		"/var/log/apache2/error.log" };
-	/* HAProxy logs through syslog: no file of its own to read. */
-	static const struct server_defaults haproxy = {
-		haproxy_check, NULL, haproxy_start, "/run/haproxy.pid", "/run/haproxy-master.sock",
-		NULL };
-	static const struct server_defaults command = { NULL, NULL, NULL, NULL, NULL, NULL };
+	static struct name_val v[SRV_COMMAND + 2];
 
-	/* No default: -Wswitch names this place when a server type is added. */
-	switch (t) {
-	case SRV_NGINX:
-		return &nginx;
-	case SRV_APACHE:
-		return &apache;
-	case SRV_HAPROXY:
-		return &haproxy;
-	case SRV_COMMAND:
-		return &command;
-	}
-	return &command;
+	if (!v[0].name)
+		for (int t = 0; t <= SRV_COMMAND; t++)
+			v[t] = (struct name_val){ server_type_get((enum server_type)t)->name, t };
+	return v;
 }
 
 const char *server_type_name(enum server_type t)
 {
-	return cfg_enum_name(server_types, (int)t);
+	return server_type_get(t)->name;
 }
 
 static char **argv_of(const char *const *v)
@@ -88,7 +48,7 @@ static void load_one(struct loader *L, const config_setting_t *g, struct server_
 	static const char *const keys[] = { "name", "type", "check", "reload", "start",
 					    "pid_file", "master_socket", "reload_timeout_ms", "error_log",
 					    NULL };
-	const struct server_defaults *d;
+	const struct server_type_info *d;
 	int type = -1;
 
 	s->line = config_setting_source_line(g);
@@ -96,7 +56,7 @@ static void load_one(struct loader *L, const config_setting_t *g, struct server_
 	cfg_check_keys(L, g, keys, "a server");
 	cfg_str(L, g, "name", true, "server", &s->name);
 	if (cfg_member(L, g, "type", CONFIG_TYPE_STRING, true, "server"))
-		cfg_enum(L, g, "type", server_types, &type);
+		cfg_enum(L, g, "type", type_names(), &type);
 	if (!s->name || type < 0)
 		return;
 	s->type = (enum server_type)type;
@@ -110,10 +70,10 @@ static void load_one(struct loader *L, const config_setting_t *g, struct server_
 	cfg_str(L, g, "master_socket", false, NULL, &s->master_socket);
 	cfg_check_path(L, g, "master_socket", s->master_socket);
 	cfg_uint(L, g, "reload_timeout_ms", 1, 3600000, false, NULL, &s->reload_timeout_ms);
-	if (s->master_socket && s->type != SRV_HAPROXY)
+	d = server_type_get(s->type);
+	if (s->master_socket && !d->cli_reload)
 		cfg_err_at(L, config_setting_get_member(g, "master_socket"),
 			   "'master_socket' applies only to servers of type \"haproxy\"");
-	d = defaults_of(s->type);
 	default_argv(L, g, s, "check", &s->check, d->check);
 	s->reload_default = !s->reload && d->reload;
 	default_argv(L, g, s, "reload", &s->reload, d->reload);
@@ -124,8 +84,10 @@ static void load_one(struct loader *L, const config_setting_t *g, struct server_
 		s->error_log = strdup(d->error_log);
 	if (!s->master_socket && d->master_socket)
 		s->master_socket = strdup(d->master_socket);
-	if (s->type == SRV_COMMAND && !s->reload)
-		cfg_err_at(L, g, "server \"%s\" of type \"command\" needs reload = [ ... ]", s->name);
+	/* Nothing to reload it by otherwise (command): the operator says how. */
+	if (!s->reload && !d->cli_reload)
+		cfg_err_at(L, g, "server \"%s\" of type \"%s\" needs reload = [ ... ]", s->name,
+			   d->name);
 }
 
 /* Implicit servers, one per distinct per-site `reload` argv, come after the declared ones. */
@@ -176,38 +138,18 @@ static struct server_cfg *implicit_for(struct policy *p, struct site *site)
 	return s;
 }
 
-/* Target types a server of type t renders (templates fit every server). */
-static bool target_fits(enum server_type t, enum target_type tt)
-{
-	switch (tt) {
-	case TGT_TEMPLATE:
-		return true;
-	case TGT_NGINX:
-		return t == SRV_NGINX;
-	case TGT_APACHE:
-		return t == SRV_APACHE;
-	case TGT_HAPROXY:
-		return t == SRV_HAPROXY;
-	}
-	return false;
-}
-
 /* A target with no `type` renders for its site's server. */
 static void type_targets(struct loader *L, struct site *site, const struct server_cfg *s)
 {
-	static const enum target_type of[] = {
-		[SRV_NGINX] = TGT_NGINX, [SRV_APACHE] = TGT_APACHE, [SRV_HAPROXY] = TGT_HAPROXY,
-	};
-
 	for (size_t i = 0; i < site->ntargets; i++) {
 		if (!site->targets[i].typed_by_server)
 			continue;
-		if (s->type == SRV_COMMAND)
+		if (!server_type_get(s->type)->renders)
 			errlist_add(L->errs, "%s:%d: site \"%s\": server \"%s\" is of type \"command\": "
 				    "its targets need type = \"template\" and a template", L->path,
 				    site->line, site->name, s->name);
 		else
-			site->targets[i].type = of[s->type];
+			site->targets[i].type = server_type_get(s->type)->target;
 	}
 }
 
@@ -256,7 +198,7 @@ static void tie_site(struct loader *L, struct policy *p, struct site *site)
 	target_rules(L, site);
 	for (size_t i = 0; i < site->ntargets; i++)
 
-		if (!target_fits(s->type, site->targets[i].type))
+		if (!server_type_fits(s->type, site->targets[i].type))
 			errlist_add(L->errs, "%s:%d: site \"%s\": a target of this type cannot be served "
 				    "by server \"%s\" (type \"%s\")", L->path, site->line, site->name,
 				    s->name, server_type_name(s->type));

@@ -11,6 +11,7 @@
 
 #include "policy/canon.h"
 #include "policy/loadutil.h"
+#include "policy/servertype.h"
 
 #define TEMPLATE_MAX (1024 * 1024)
 
@@ -229,21 +230,8 @@ static enum server_type server_type_of(const struct site *s)
 	enum server_type t = SRV_COMMAND;
 
 	for (size_t i = 0; i < s->ntargets; i++) {
-		enum server_type ti = SRV_COMMAND;
-		switch (s->targets[i].type) {
-		case TGT_NGINX:
-			ti = SRV_NGINX;
-			break;
-		case TGT_APACHE:
-			ti = SRV_APACHE;
-			break;
-		case TGT_HAPROXY:
-			ti = SRV_HAPROXY;
-			break;
-		case TGT_TEMPLATE:
-			return SRV_COMMAND;
-		}
-		if (i && ti != t)
+		enum server_type ti = server_type_of_target(s->targets[i].type);
+		if (ti == SRV_COMMAND || (i && ti != t))
 			return SRV_COMMAND;
 		t = ti;
 	}

@@ -15,6 +15,7 @@
 #include "monitor/core/clock.h"
 #include "monitor/core/log.h"
 #include "monitor/rebind/liveness.h"
+#include "monitor/rebind/render.h"
 
 #define POLL_MS 25
 
@@ -160,3 +161,39 @@ int apache_reload(struct srvop *op)
 	}
 	return err;
 }
+
+/*
+ * Apache httpd (mod_ssl): certbind owns the binding only — Listen, the VirtualHost header and
+ * the TLS lines; the operator's vhost body stays in the operator's file, Include'd.
+ */
+char *apache_render(const struct render_vars *v, size_t *len)
+{
+	char *out = NULL, name[300] = "", inc[300] = "";
+	bool any = !strcmp(v->address, "*");
+	int n;
+
+	if (*v->server_name)
+		snprintf(name, sizeof(name), "    ServerName %s\n", v->server_name);
+	if (v->include)
+		snprintf(inc, sizeof(inc), "    Include %s\n", v->include);
+	/* Apache takes "[v6]:PORT" in Listen and VirtualHost, as endpoint has it. */
+	n = asprintf(&out, GENERATED
+		     "Listen %s%s https\n"
+		     "<VirtualHost %s%s>\n"
+		     "%s"
+		     "    SSLEngine on\n"
+		     "    SSLCertificateFile %s\n"
+		     "    SSLCertificateKeyFile %s\n"
+		     "%s"
+		     "</VirtualHost>\n",
+		     v->site, any ? "" : v->endpoint, any ? v->port : "",
+		     any ? "*:" : v->endpoint, any ? v->port : "", name,
+		     v->certificate, v->key, inc);
+	if (n < 0)
+		return NULL;
+	*len = (size_t)n;
+	return out;
+}
+
+const struct driver apache_driver = { .name = "apache", .render = apache_render,
+				      .reload = apache_reload };

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/rebind/render.h"
+
 #define POLL_MS 50
 
 enum { HS_BASE, HS_RELOAD, HS_CONFIRM };
@@ -149,3 +151,27 @@ int haproxy_reload(struct srvop *op)
 	ask(op);
 	return 0;
 }
+
+/* HAProxy: the site's frontend; the key is found by HAProxy's rules (same file or CERT.key). */
+char *haproxy_render(const struct render_vars *v, size_t *len)
+{
+	char *out = NULL, bind[ENDPOINT_STRLEN + 16];
+	int n;
+
+	if (!strcmp(v->address, "*"))
+		snprintf(bind, sizeof(bind), ":::%s v4v6", v->port);
+	else
+		snprintf(bind, sizeof(bind), "%s", v->endpoint);
+	n = asprintf(&out, GENERATED
+		     "frontend certbind-%s\n"
+		     "    bind %s ssl crt %s\n"
+		     "    default_backend %s\n",
+		     v->site, v->site, bind, v->certificate, v->backend ? v->backend : v->site);
+	if (n < 0)
+		return NULL;
+	*len = (size_t)n;
+	return out;
+}
+
+const struct driver haproxy_driver = { .name = "haproxy", .render = haproxy_render,
+				       .reload = haproxy_reload };

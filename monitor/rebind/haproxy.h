@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "monitor/rebind/srvop.h"
+#include "monitor/rebind/driver.h"
 
 /* What `show proc` on the master CLI says (HAProxy 2.5+). */
 struct haproxy_proc {
@@ -17,6 +17,9 @@ struct haproxy_proc {
 
 /* Parses `show proc`; 0, or -1 when there is no master line. */
 int haproxy_parse_proc(const char *out, struct haproxy_proc *p);
+/* The site's frontend (*len), or NULL. */
+struct render_vars;
+char *haproxy_render(const struct render_vars *v, size_t *len);
 /* The reload step: baseline `show proc`, reload (its argv, or the CLI's `reload`), then
  * `show proc` until the master has counted it; ok only if it took and a new worker runs. */
 int haproxy_reload(struct srvop *op);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "monitor/core/log.h"
+#include "policy/servertype.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -21,23 +22,19 @@
 
 bool live_is_server(enum server_type t, const char *exe)
 {
+	const struct server_type_info *info = server_type_get(t);
 	const char *base = strrchr(exe, '/');
 	size_t n;
 
+	if (!info->exe[0])
+		return true;     /* a command server: any process */
 	base = base ? base + 1 : exe;
 	/* An upgraded binary reads "/usr/sbin/nginx (deleted)". */
 	n = strcspn(base, " ");
-	switch (t) {
-	case SRV_NGINX:
-		return n == 5 && !strncmp(base, "nginx", 5);
-	case SRV_APACHE:
-		return (n == 7 && !strncmp(base, "apache2", 7)) || (n == 5 && !strncmp(base, "httpd", 5));
-	case SRV_HAPROXY:
-		return n == 7 && !strncmp(base, "haproxy", 7);
-	case SRV_COMMAND:
-		return true;
-	}
-	return true;
+	for (size_t i = 0; i < sizeof(info->exe) / sizeof(info->exe[0]) && info->exe[i]; i++)
+		if (n == strlen(info->exe[i]) && !strncmp(base, info->exe[i], n))
+			return true;
+	return false;
 }
 
 /* Said once per server and pid: the file stays stale until the server writes it again. */

@@ -195,7 +195,8 @@ static void on_rollback_reload(void *arg, const struct srvop_result *r)
 	else if (r->timed_out)
 		items_tell_rolled_back(j->items, j->n, "the rollback reload timed out too", NULL);
 	else
-		items_tell_rolled_back(j->items, j->n, "the rollback reload failed too", r->status[0] ? r->status : r->why);
+		items_tell_rolled_back(j->items, j->n, "the rollback reload failed too",
+				       r->status[0] ? r->status : r->why);
 	reprove(j);
 }
 
@@ -475,11 +476,8 @@ static void run_reload(struct pipe_job *j)
 	}
 }
 
-/*
- * A check that timed out says how large the configuration is, not which site is wrong (it
- * parses them all): the first check of 10,000 nginx blocks on a loaded machine outlasts
- * reload_timeout_ms. It runs once more with SRVOP_CHECK_MULTIPLE times as long.
- */
+/* A check that timed out says how large the configuration is, not which site is wrong (it
+ * parses them all): it runs once more, with SRVOP_CHECK_MULTIPLE times as long. */
 static bool check_timed_out(struct pipe_job *j, const struct srvop_result *r)
 {
 	struct ev e;

@@ -9,6 +9,7 @@
 
 #include "monitor/core/log.h"
 #include "monitor/rebind/targets.h"
+#include "policy/servertype.h"
 #include "monitor/rebind/tlsprobe.h"
 #include "monitor/rebind/trust.h"
 #include "netlink/listeners.h"
@@ -78,28 +79,20 @@ static void settle(struct pipe_item *it, bool ok)
 }
 
 /* A new file nothing listens for: the usual cause is a server that does not read it. */
-static const char *include_hint(enum server_type t)
+static const char *include_hint(enum server_type t, char *buf, size_t len)
 {
-	switch (t) {
-	case SRV_NGINX:
-		return "the generated file is new: is it included in the server's configuration? "
-		       "(nginx: include it inside the site's server block)";
-	case SRV_APACHE:
-		return "the generated file is new: is it included in the server's configuration? "
-		       "(Apache: Debian's apache2.conf includes sites-enabled/*.conf)";
-	case SRV_HAPROXY:
-		return "the generated file is new: is it included in the server's configuration? "
-		       "(HAProxy: its directory in -f, CONFIG in /etc/default/haproxy)";
-	case SRV_COMMAND:
-		break;
-	}
-	return "the generated file is new: is it included in the server's configuration?";
+	const char *how = server_type_get(t)->include_hint;
+
+	snprintf(buf, len, "the generated file is new: is it included in the server's "
+		 "configuration?%s%s%s", how ? " (" : "", how ? how : "", how ? ")" : "");
+	return buf;
 }
 
 static void on_deadline(void *arg)
 {
 	struct pipe_item *it = arg;
 	char ep[ENDPOINT_STRLEN], last[384];   /* room for the words around it */
+	char hint[256];
 
 	endpoint_of(it, ep, sizeof(ep));
 	if (it->phase == PP_LISTEN) {
@@ -113,7 +106,7 @@ static void on_deadline(void *arg)
 			ev_addf(&e, "waited_ms", "%u", it->site->verify_timeout_ms + it->prover->listen_grace_ms);
 			ev_add(&e, "reason", "the reload command succeeded but nothing listens there: "
 			       "the server did not take the new configuration (check its error log)");
-			ev_add(&e, "hint", include_hint(it->site->server_type));
+			ev_add(&e, "hint", include_hint(it->site->server_type, hint, sizeof(hint)));
 			ev_emit(&e, LOG_ERR);
 		}
 		snprintf(it->reason, sizeof(it->reason), "nothing listens on %s after the reload", ep);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Address and link events into site transitions: losses, returns, arrivals for waiting sites, DAD. */
+/* Address and link events into site transitions: losses, returns, arrivals, DAD failures. */
 #include "monitor/sites/addrevent.h"
 
 #include <time.h>

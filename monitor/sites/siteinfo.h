@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A site's parts (struct siteinfo, each written by one file) and the table of them (struct sites). */
+/* A site's parts (struct siteinfo, each written by one file) and their table (struct sites). */
 #ifndef CERTBIND_SITEINFO_H
 #define CERTBIND_SITEINFO_H
 

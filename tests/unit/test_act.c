@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The executor (act, jobs, outcome, the state machine) run for real on address events, with fakes. */
+/* The executor (act, jobs, outcome, the state machine) run for real on address events. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The rebind pipeline, run for real against fakes: a server the test answers, proofs it settles, an injected clock. */
+/* The rebind pipeline run for real: a fake server the test answers, proofs it settles. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -96,7 +96,7 @@ static int fake_reload(struct srvop *op)
 	F.waiting = op;
 	return 0;
 }
-static const struct driver fake_driver = { "fake", fake_reload };
+static const struct driver fake_driver = { .name = "fake", .reload = fake_reload };
 const struct driver *driver_get(enum server_type t) { return &fake_driver; }
 bool driver_can_reload(const struct server *s) { return true; }
 
