@@ -6,6 +6,7 @@
 
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
+#include "monitor/sites/certfor.h"
 #include "monitor/sites/defaults.h"
 #include "monitor/sites/failover.h"
 #include "monitor/sites/sitelog.h"
@@ -81,7 +82,7 @@ void addrevent_address(struct sites *set, const struct addrent *e, enum addr_cha
 				/* A VIP: the takeover's clock starts now. */
 				failover_vip_arrived(g->v[i]);
 				act_apply(g->v[i], sitefsm_addr_back(&g->v[i]->fsm));
-				act_issue_missing(g->v[i]);
+				certfor_issue_missing(g->v[i]);
 			} else if ((g->v[i]->fsm.state == SS_UNBOUND || g->v[i]->fsm.state == SS_WAITING) &&
 			    decide_bound(g->v[i]->cfg, &g->v[i]->fsm.cur, set->tab))
 				act_apply(g->v[i], sitefsm_addr_back(&g->v[i]->fsm));

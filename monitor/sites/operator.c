@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "monitor/sites/act.h"
+#include "monitor/sites/certfor.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/issue.h"
 #include "monitor/sites/jobs.h"
@@ -40,7 +41,7 @@ int operator_rebind(struct sites *set, struct siteinfo *si, const struct ipaddr 
 	act_settle_cancel(si);
 	/* From here on the outcome, good or bad, reaches the caller through done. */
 	opwait_begin(si, done, arg);
-	act_start_job(si, false, to, (struct where){ .ifindex = e->ifindex, .plen = e->prefixlen });
+	certfor_start_job(si, false, to, (struct where){ .ifindex = e->ifindex, .plen = e->prefixlen });
 	if (!si->fsm.busy && opwait_waiting(si)) {
 		opwait_drop(si);
 		return snprintf(err, errlen, "rebind refused (see the log)"), -1;
@@ -68,12 +69,14 @@ int operator_issue(struct sites *set, struct siteinfo *si, rebind_done_fn done, 
 			return snprintf(err, errlen, "the site's address is not on this host and no "
 					"candidate address matches follow"), -1;
 		}
-		act_issue_rebind(si, &best, (struct where){ .ifindex = e->ifindex,
-							    .plen = e->prefixlen });
+		/* Deciding now: a settle window in progress is dropped. */
+		act_settle_cancel(si);
+		certfor_issue_rebind(si, &best, (struct where){ .ifindex = e->ifindex,
+								.plen = e->prefixlen });
 	} else {
 		/* Forced: whatever the certificate on disk and any backoff; then bound and proven. */
 		issue_drop_pending(si);
-		act_issue_now(si, true);
+		certfor_issue_now(si, true);
 	}
 	if (!si->fsm.busy && opwait_waiting(si)) {
 		opwait_drop(si);

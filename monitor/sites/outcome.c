@@ -9,6 +9,7 @@
 
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
+#include "monitor/sites/certfor.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/defaults.h"
 #include "monitor/sites/failover.h"
@@ -50,7 +51,7 @@ static unsigned transition(struct siteinfo *si, const struct pipe_item *it, bool
 	if (si->pending.leaf && it->outcome == PO_PROVEN) {
 		issue_commit_pending(si);
 		certwatch_changed(si);
-		issue_arm(si, act_issue_due);
+		issue_arm(si, certfor_issue_due);
 	} else {
 		issue_drop_pending(si);
 	}

@@ -9,6 +9,7 @@
 #include "monitor/core/fileio.h"
 #include "monitor/core/log.h"
 #include "monitor/sites/act.h"
+#include "monitor/sites/certfor.h"
 #include "monitor/sites/certnotify.h"
 #include "monitor/sites/certwatch.h"
 #include "monitor/sites/defaults.h"
@@ -49,7 +50,7 @@ static int site_setup(struct sites *set, struct siteinfo *si, const struct site 
 	rc = failover_site_init(si);
 	certwatch_report(si, &errs);
 	errlist_free(&errs);
-	act_issue_missing(si);
+	certfor_issue_missing(si);
 	return rc;
 }
 
@@ -315,6 +316,6 @@ void sites_clock_stepped(struct sites *set)
 		if (si->fsm.cert_ok)
 			certwatch_rearm(si);
 		if (!si->fsm.busy)
-			issue_arm(si, act_issue_due);
+			issue_arm(si, certfor_issue_due);
 	}
 }

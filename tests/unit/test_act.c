@@ -194,7 +194,8 @@ static int setup(void **state)
 	assert_non_null(tab);
 	assert_int_equal(addrtab_link_set(tab, IFINDEX, "veth0", 0), 0);
 	memset(&set, 0, sizeof(set));
-	set = (struct sites){ .L = &L, .tab = tab, .pol = &pol, .env = { .L = &L } };
+	set = (struct sites){ .L = &L, .tab = tab, .pol = &pol, .env = { .L = &L },
+			      .apply = act_apply };
 	set.v = calloc(N, sizeof(*set.v));
 	set.n = N;
 	assert_non_null(set.v);
