@@ -9,10 +9,10 @@
 
 #include "monitor/core/log.h"
 #include "monitor/rebind/targets.h"
-#include "policy/servertype.h"
 #include "monitor/rebind/tlsprobe.h"
 #include "monitor/rebind/trust.h"
 #include "netlink/listeners.h"
+#include "policy/servertype.h"
 
 #define VERIFY_RETRY_MS 100
 #define LISTEN_POLL_MS 50
@@ -62,6 +62,20 @@ static void stop_probe(struct prover *p, struct pipe_item *it)
 	it->probe = NULL;
 	p->probing--;
 	start_queued(p);
+}
+
+/*
+ * A handshake's deadline, from its first try: the site's verify timeout, and never before
+ * its listener wait would have ended. Right after a reload of a large configuration the new
+ * sockets listen before the new workers answer (10,000 nginx blocks: the first 32 handshakes
+ * went unanswered for 3 s, failed, and the rollback cost three more reloads).
+ */
+static uint64_t verify_deadline(const struct prover *p, const struct pipe_item *it)
+{
+	uint64_t d = now_ms() + it->site->verify_timeout_ms;
+	uint64_t wait = p->started + p->listen_grace_ms + it->site->verify_timeout_ms;
+
+	return wait > d ? wait : d;
 }
 
 static void settle(struct pipe_item *it, bool ok)
@@ -203,7 +217,7 @@ static void verify_attempt(void *arg)
 		return;
 	}
 	if (!it->tried)
-		loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms);
+		loop_arm(p->L, &it->deadline, verify_deadline(p, it));
 	it->tried = true;
 	if (it->wildcard) {
 		/* All addresses: loopback of the family the server must accept on. */
@@ -232,7 +246,7 @@ static void start_verify(struct pipe_item *it)
 	it->reason[0] = '\0';
 	it->retry = (struct timer){ .fn = verify_attempt, .arg = it };
 	/* The verification gets its own full timeout, as a separate step after the listener. */
-	loop_arm(p->L, &it->deadline, now_ms() + it->site->verify_timeout_ms);
+	loop_arm(p->L, &it->deadline, verify_deadline(p, it));
 	verify_attempt(it);
 }
 
@@ -275,7 +289,8 @@ void prove_init(struct prover *p, const struct pipe_env *env, struct pipe_item *
 		void (*settled)(void *arg, struct pipe_item *it, bool ok), void *arg)
 {
 	*p = (struct prover){ .L = env->L, .ssl = env->ssl, .listeners = env->listeners,
-			      .items = items, .n = n, .settled = settled, .arg = arg };
+			      .items = items, .n = n, .settled = settled, .arg = arg,
+			      .started = now_ms() };
 	p->listen_tick = (struct timer){ .fn = listen_poll, .arg = p };
 }
 

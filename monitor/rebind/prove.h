@@ -17,6 +17,8 @@ struct prover {
 	/* Added to each site's verify timeout while it waits for its listener: a large
 	 * configuration is parsed again by the reload before the new sockets exist. */
 	unsigned listen_grace_ms;
+	uint64_t started;             /* now_ms() at prove_init: the grace counts from here, and
+				       * no handshake's deadline ends before it would */
 	/* Items waiting for a handshake slot, first come first served: a freed slot starts the
 	 * next at once, and a batch of 10,000 waits without a timer each. */
 	struct pipe_item *qhead, *qtail;
