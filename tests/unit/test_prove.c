@@ -22,8 +22,8 @@
 
 /*
  * Fakes at link time for the network (tlsprobe: an endpoint that answers when the test says;
- * no inet_diag, so each site goes to its handshake at once), the loop's fd watches, target
- * files and trust stores. The prover, its timers and its queue are the real ones.
+ * inet_diag only where a test gives the prover one, else each site goes to its handshake at
+ * once), the loop's fd watches, target files and trust stores. The prover, its timers and its queue are the real ones.
  */
 struct tlsprobe { int i; };
 
@@ -32,6 +32,8 @@ static struct {
 	struct tlsprobe probes[N];
 	struct watcher *watch[N];
 	int answer[N];              /* tlsprobe_step: 0 in progress, 1 done, -1 failed */
+	unsigned dump_ms, dumps;    /* what a listener dump costs (on the clock), how many ran */
+	bool listening;             /* the new sockets exist */
 	unsigned settled[N];
 	bool ok[N];
 } F;
@@ -66,10 +68,17 @@ int tlsprobe_verify_chain(const struct tlsprobe *p, X509_STORE *store, const str
 }
 void tlsprobe_free(struct tlsprobe *p) {}
 X509_STORE *trust_store(const char *ca_file, char *why, size_t len) { return NULL; }
-int listeners_dump(struct listeners *l, struct listener **out, size_t *n) { return -1; }
+int listeners_dump(struct listeners *l, struct listener **out, size_t *n)
+{
+	F.dumps++;
+	F.now += F.dump_ms;
+	*out = NULL;
+	*n = 0;
+	return 0;
+}
 bool listeners_serve(const struct listener *v, size_t n, const struct ipaddr *a, unsigned port)
 {
-	return false;
+	return F.listening;
 }
 bool targets_created(const struct pipe_item *it) { return false; }
 void loop_watch(struct loop *l, struct watcher *w, uint32_t events)
@@ -185,6 +194,38 @@ static void test_grace_covers_a_slow_answer(void **state)
 	assert_false(F.ok[1]);
 }
 
+/* Waits for the listener with dumps costing dump_ms each, for 10 s: how many dumps ran. */
+static unsigned dumps_in_10s(unsigned dump_ms)
+{
+	F.dump_ms = dump_ms;
+	P.listeners = (struct listeners *)&F;     /* inet_diag is there (faked) */
+	P.listen_grace_ms = 20000;
+	prove_start(&P, &items[0], false);
+	for (uint64_t t = 1000; t <= 11000; t += 10)
+		at(t > F.now ? t : F.now);
+	assert_int_equal(F.settled[0], 0);
+	return F.dumps;
+}
+
+/* A cheap dump (a few sockets) is repeated every 50 ms; a costly one (20,000 sockets during a
+ * large reload) so that dumping takes at most a tenth of the wait. */
+static void test_listener_polls_by_cost(void **state)
+{
+	unsigned cheap = dumps_in_10s(0);
+
+	assert_in_range(cheap, 190, 202);
+	prove_stop(&P);
+	setup(state);
+	unsigned costly = dumps_in_10s(50);
+	assert_in_range(costly, 10, 20);
+	/* The listener appears: found at the next dump, then the handshake. */
+	F.listening = true;
+	at(F.now + 600);
+	assert_non_null(F.watch[0]);
+	answers(0);
+	assert_true(F.ok[0]);
+}
+
 int main(void)
 {
 	setlogmask(LOG_MASK(LOG_EMERG));   /* never the host's /dev/log */
@@ -193,6 +234,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proven, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_answer_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grace_covers_a_slow_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listener_polls_by_cost, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
