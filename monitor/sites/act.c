@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The executor: events and timers become transitions, and transitions become actions. */
+/* The executor: timers become transitions, and every transition's actions are carried out here. */
 #include "monitor/sites/act.h"
 #include "monitor/sites/certfor.h"
 
