@@ -37,6 +37,11 @@ void loop_unwatch(struct loop *L, struct watcher *w)
 		return;
 	}
 	epoll_ctl(L->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	/* An event of this pass not yet dispatched must not reach it: its owner may free it
+	 * now (a child's pidfd and its output pipe ready together: the exit frees both). */
+	for (int i = 0; i < L->nbatch; i++)
+		if (L->batch[i].data.ptr == w)
+			L->batch[i].data.ptr = NULL;
 }
 
 void loop_rewatch(struct loop *L, struct watcher *w, uint32_t events)
@@ -195,10 +200,15 @@ int loop_once(struct loop *L, int timeout_ms)
 		log_warn("epoll_wait");
 		return -1;
 	}
-	for (int i = 0; i < n; i++) {
+	L->batch = evs;
+	L->nbatch = n > 0 ? n : 0;
+	for (int i = 0; i < L->nbatch; i++) {
 		struct watcher *w = evs[i].data.ptr;
-		w->cb(w->arg, evs[i].events);
+		if (w)          /* NULL: unwatched by an earlier callback of this pass */
+			w->cb(w->arg, evs[i].events);
 	}
+	L->batch = NULL;
+	L->nbatch = 0;
 	timer_run(&L->timers, now_ms());
 	loop_pass_end(L);
 	return 0;

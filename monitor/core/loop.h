@@ -8,6 +8,8 @@
 
 #include "monitor/core/timer.h"
 
+struct epoll_event;
+
 /* Something in the epoll set (or, with fd < 0, a child watched through SIGCHLD). */
 struct watcher {
 	int fd;
@@ -27,6 +29,8 @@ struct loop {
 	uint64_t armed_for;              /* what the timerfd is set to (0 = disarmed) */
 	void (*on_signal)(void *arg, int signo);
 	void *sig_arg;
+	struct epoll_event *batch;       /* the events being dispatched (see loop_unwatch) */
+	int nbatch;
 	void (*settle)(void *arg);       /* the end of a pass (see loop_on_pass_end) */
 	void (*end)(void *arg);
 	void *pass_arg;
@@ -52,6 +56,8 @@ int loop_on_clock_step(struct loop *L, void (*fn)(void *arg), void *arg);
 
 /* Adds w to the epoll set for events; a watcher with fd < 0 is woken on every SIGCHLD. */
 void loop_watch(struct loop *L, struct watcher *w, uint32_t events);
+/* Removes w; an event for it already taken in this pass is dropped, so its owner may free it
+ * at once (even from another watcher's callback). */
 void loop_unwatch(struct loop *L, struct watcher *w);
 /* Changes the events a watched fd waits for. */
 void loop_rewatch(struct loop *L, struct watcher *w, uint32_t events);

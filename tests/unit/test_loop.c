@@ -104,6 +104,50 @@ static void test_pass_end(void **state)
 	assert_int_equal(ends, 1);
 }
 
+/* Two fds ready in one pass; whichever runs first unwatches and frees the other's watcher
+ * (a child's exit frees its output pipe's watcher): the other's event must not run. */
+static struct watcher *pair[2];
+static int ran;
+
+static void pair_cb(void *arg, uint32_t events)
+{
+	int me = (int)(intptr_t)arg, them = !me;
+
+	ran++;
+	if (pair[them]) {
+		loop_unwatch(&L, pair[them]);
+		free(pair[them]);
+		pair[them] = NULL;
+	}
+}
+
+static void test_unwatch_drops_pending_event(void **state)
+{
+	int fds[2][2];
+
+	ran = 0;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pipe(fds[i]), 0);
+		assert_int_equal(write(fds[i][1], "x", 1), 1);
+		pair[i] = calloc(1, sizeof(*pair[i]));
+		assert_non_null(pair[i]);
+		*pair[i] = (struct watcher){ .fd = fds[i][0], .cb = pair_cb,
+					     .arg = (void *)(intptr_t)i };
+		loop_watch(&L, pair[i], EPOLLIN);
+	}
+	assert_int_equal(loop_once(&L, 1000), 0);
+	assert_int_equal(ran, 1);
+	for (int i = 0; i < 2; i++) {
+		if (pair[i]) {
+			loop_unwatch(&L, pair[i]);
+			free(pair[i]);
+			pair[i] = NULL;
+		}
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+}
+
 static void on_readable(void *arg, uint32_t events)
 {
 	int *fds = arg;
@@ -322,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timers_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_watch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pass_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwatch_drops_pending_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_exit_and_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_environment_is_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_deadline_kills_the_group, setup, teardown),
