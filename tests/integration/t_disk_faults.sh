@@ -35,8 +35,10 @@ ip addr add 192.0.2.203/24 dev cb0
 # Writable again: the next attempt (a retry, or the new address) rebinds, to any of them.
 wait_for 15 log_has 'event=rebind site=www old=192\.0\.2\.200:443 new=192\.0\.2\.20[123]:443' || fail "no rebind once writable"
 X=$(grep -o 'event=rebind site=www old=192\.0\.2\.200:443 new=192\.0\.2\.20[123]' "$T/syslog" | head -n 1 | sed 's/.*new=//')
-# The state directory vanishes.
-rm -rf "$T/statedir"
+# The state directory vanishes (moved away in one step: certbindd may be writing its state
+# file there right now, and rm -rf would then find it not empty).
+mv "$T/statedir" "$T/statedir.gone"
+rm -rf "$T/statedir.gone" 2>/dev/null || true
 ip addr del "$X/24" dev cb0
 wait_for 10 log_has "^err certbind\[[0-9]+\]: cannot write state file $T/statedir/state: No such file or directory" ||
 	fail "no clear error for the vanished state directory"
