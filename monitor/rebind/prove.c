@@ -19,6 +19,9 @@
 /* Dumping the listeners takes at most 1/LISTEN_POLL_SHARE of the wait: with 20,000 sockets
  * (10,000 sites' old and new, during nginx's reload) a dump costs tens of ms of CPU. */
 #define LISTEN_POLL_SHARE 10
+/* ... but never so far apart that a site's wait ends between two looks (verify timeouts are
+ * seconds; a slow build, ASan, made dumps take 300 ms and a listener was missed). */
+#define LISTEN_POLL_MAX_MS 250
 #define PROBES_MAX 32          /* handshakes in flight at once, per job */
 
 enum { PP_IDLE, PP_LISTEN, PP_VERIFY, PP_DONE };
@@ -266,6 +269,8 @@ static void listen_poll(void *arg)
 	every = (now_ms() - t0) * LISTEN_POLL_SHARE;
 	if (every < LISTEN_POLL_MS)
 		every = LISTEN_POLL_MS;
+	if (every > LISTEN_POLL_MAX_MS)
+		every = LISTEN_POLL_MAX_MS;
 
 	for (size_t i = 0; i < p->n; i++) {
 		struct pipe_item *it = &p->items[i];
